@@ -1,0 +1,48 @@
+"""The one port the triage core talks through: a statistical text model.
+
+The core never imports a machine-learning runtime. It asks a `TextModel` for signals about pieces
+of text and combines them with the policy's hard rules. `supportdesk.ml` ships the real model (a
+sentence embedding run through onnxruntime plus a trained linear head); `RulesOnlyModel` below is
+the fake that answers nothing, so the core can be tested and run with its rules alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class TextSignals:
+    """What a model says about one piece of text.
+
+    `category` maps category names to probabilities (summing to 1) and `severity` maps 1..3 to
+    probabilities; either may be empty when the model has no opinion.
+    """
+
+    category: dict[str, float] = field(default_factory=dict)
+    severity: dict[int, float] = field(default_factory=dict)
+
+    def best_category(self) -> tuple[str | None, float]:
+        if not self.category:
+            return None, 0.0
+        name = max(self.category, key=self.category.__getitem__)
+        return name, self.category[name]
+
+
+class TextModel(Protocol):
+    """Scores texts; `name` appears in decision reasons so an agent knows what spoke."""
+
+    name: str
+
+    def predict(self, texts: Sequence[str]) -> list[TextSignals]: ...
+
+
+class RulesOnlyModel:
+    """A model with no opinion: triage then rests on the policy rules alone."""
+
+    name = "rules-only"
+
+    def predict(self, texts: Sequence[str]) -> list[TextSignals]:
+        return [TextSignals() for _ in texts]
