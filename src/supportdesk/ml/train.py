@@ -1,0 +1,318 @@
+"""Training of the heads (`supportdesk model train`), and the held-out comparison with the baseline.
+
+1. Load the corpus; keep single-request lines (a two-request label describes segments of the text
+   we do not see here). Split them by id: ~20% held-out test, the rest training.
+2. On the training part only: 5 folds by id choose the L2 strength of each head (out-of-fold
+   accuracy), and the out-of-fold category predictions tune the confidence threshold (the lowest
+   threshold at which accepted predictions reach the target accuracy).
+3. Fit the final heads on the whole training part and save them. The shipped head never saw the
+   test part, so `supportdesk eval --split test` stays an honest measurement.
+4. Score embedding heads and the TF-IDF baseline (trained the same way) on the test part.
+
+Every step is deterministic: same corpus → byte-identical head file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from supportdesk.core.triage.models import CATEGORIES
+from supportdesk.ml.baseline import HashedTfidf
+from supportdesk.ml.cache import EmbeddingCache
+from supportdesk.ml.corpus import (
+    LabeledTicket,
+    fold_of,
+    load_corpus,
+    select,
+    single_request,
+)
+from supportdesk.ml.embedder import Embedder, MiniLMEmbedder
+from supportdesk.ml.head import SoftmaxHead, TrainConfig, train_softmax
+from supportdesk.ml.model import SEVERITIES, HeadBundle
+
+FOLDS = 5
+TARGET_ACCURACY = 0.97
+#: The threshold needs at least this many accepted validation predictions to count.
+MIN_ACCEPTED = 10
+EMBED_L2_GRID = (1e-3, 1e-2, 1e-1)
+BASELINE_L2_GRID = (1e-4, 1e-3, 1e-2)
+
+Features = npt.NDArray[np.float32]
+
+
+def tune_threshold(
+    confidences: Sequence[float],
+    correct: Sequence[bool],
+    *,
+    target: float = TARGET_ACCURACY,
+    min_accepted: int = MIN_ACCEPTED,
+) -> float:
+    """The lowest threshold t (among the observed confidences) such that the predictions with
+    confidence >= t are at least `target` accurate and number at least `min_accepted`.
+    Returns 1.0 (nothing is ever confident) when no threshold qualifies."""
+    conf = np.asarray(confidences, dtype=np.float64)
+    ok = np.asarray(correct, dtype=bool)
+    if conf.shape != ok.shape:
+        raise ValueError("one correctness flag per confidence")
+    order = np.argsort(-conf, kind="stable")
+    conf, ok = conf[order], ok[order]
+    accepted = np.arange(1, len(conf) + 1)
+    accuracy = np.cumsum(ok) / accepted
+    best = 1.0
+    for i in range(len(conf)):
+        # a threshold equal to conf[i] accepts every item with the same confidence too
+        if i + 1 < len(conf) and conf[i + 1] == conf[i]:
+            continue
+        if accepted[i] >= min_accepted and accuracy[i] >= target:
+            best = float(conf[i])
+    return best
+
+
+@dataclass
+class Scores:
+    correct: int = 0
+    total: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else float("nan")
+
+    def __str__(self) -> str:
+        return f"{self.accuracy:.3f} ({self.correct}/{self.total})"
+
+
+def score(
+    predicted: Sequence[str], truth: Sequence[str], mask: Sequence[bool] | None = None
+) -> Scores:
+    s = Scores()
+    for i, (p, t) in enumerate(zip(predicted, truth, strict=True)):
+        if mask is None or mask[i]:
+            s.total += 1
+            s.correct += p == t
+    return s
+
+
+@dataclass
+class TrainReport:
+    corpus_sha256: str
+    files: list[str]
+    lines: int
+    bad_lines: list[str]
+    single: int
+    multi_skipped: int
+    train: int
+    test: int
+    l2: dict[str, float]
+    threshold: float
+    validation_coverage: float
+    validation_accuracy: float
+    #: test[model][field] → Scores; models "embedding" and "baseline", fields "category",
+    #: "severity", and for the embedding model "category_confident".
+    test_scores: dict[str, dict[str, Scores]] = field(default_factory=dict)
+    test_coverage: float = float("nan")
+    #: test ids whose text is lexically far from every training text (see `novel_mask`).
+    novel: int = 0
+    head_path: str = ""
+    seconds: float = 0.0
+
+    def render(self) -> list[str]:
+        out = [
+            f"corpus   {self.corpus_sha256[:16]}  {len(self.files)} file(s), {self.lines} lines, "
+            f"{len(self.bad_lines)} bad",
+            f"used     {self.single} single-request lines ({self.multi_skipped} multi-request "
+            f"skipped): {self.train} train / {self.test} held-out test",
+            f"l2       category {self.l2['category']:g}, severity {self.l2['severity']:g} "
+            f"(baseline {self.l2['baseline_category']:g} / {self.l2['baseline_severity']:g})",
+            f"threshold {self.threshold:.3f}  (out-of-fold on train: "
+            f"{self.validation_coverage:.0%} accepted at {self.validation_accuracy:.3f} accuracy)",
+            "held-out test                 embedding            tfidf baseline",
+        ]
+        emb, base = self.test_scores.get("embedding", {}), self.test_scores.get("baseline", {})
+        for name in ("category", "severity", "category_novel", "severity_novel"):
+            if name in emb:
+                out.append(f"  {name:<27} {emb[name]!s:<20} {base.get(name, '')!s}")
+        if "category_confident" in emb:
+            out.append(
+                f"  category, confident only    {emb['category_confident']!s:<20} "
+                f"(coverage {self.test_coverage:.0%})"
+            )
+        for bad in self.bad_lines[:10]:
+            out.append(f"bad line {bad}")
+        if self.head_path:
+            out.append(f"wrote    {self.head_path}  ({self.seconds:.1f}s)")
+        return out
+
+
+def _cv_choose(
+    features: Features,
+    labels: Sequence[str],
+    classes: Sequence[str],
+    folds: Sequence[int],
+    grid: Sequence[float],
+    make_config: Callable[[float], TrainConfig],
+) -> tuple[float, npt.NDArray[np.float32]]:
+    """The L2 with the best out-of-fold accuracy (first of the grid on ties), and its
+    out-of-fold probabilities."""
+    fold_arr = np.asarray(folds)
+    truth = np.asarray(labels)
+    best: tuple[float, float, npt.NDArray[np.float32]] | None = None
+    for l2 in grid:
+        proba = np.zeros((len(labels), len(classes)), dtype=np.float32)
+        for f in sorted(set(folds)):
+            fit = fold_arr != f
+            if len(set(truth[fit])) < 2:
+                continue
+            head = train_softmax(features[fit], list(truth[fit]), classes, make_config(l2))
+            proba[~fit] = head.predict_proba(features[~fit])
+        acc = float(np.mean(np.asarray(classes)[proba.argmax(axis=1)] == truth))
+        if best is None or acc > best[1]:
+            best = (l2, acc, proba)
+    assert best is not None
+    return best[0], best[2]
+
+
+def novel_mask(train_texts: Sequence[str], test_texts: Sequence[str]) -> list[bool]:
+    """Test texts whose nearest training text (word-unigram TF-IDF cosine) is below the median
+    similarity: the half of the test set least like anything seen in training, i.e. the texts that
+    a bag-of-words model cannot match by shared vocabulary."""
+    if not test_texts:
+        return []
+    vec = _word_vectors(list(train_texts) + list(test_texts))
+    tr, te = vec[: len(train_texts)], vec[len(train_texts) :]
+    nearest = (te @ tr.T).max(axis=1)
+    return [bool(s < np.median(nearest)) for s in nearest]
+
+
+def _word_vectors(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    from supportdesk.ml.baseline import _WORD
+
+    vocab: dict[str, int] = {}
+    docs = [_WORD.findall(t.lower()) for t in texts]
+    for words in docs:
+        for w in words:
+            vocab.setdefault(w, len(vocab))
+    mat = np.zeros((len(texts), max(1, len(vocab))))
+    for i, words in enumerate(docs):
+        for w in words:
+            mat[i, vocab[w]] += 1.0
+    df = (mat > 0).sum(axis=0)
+    mat = np.where(mat > 0, 1.0 + np.log(np.maximum(mat, 1.0)), 0.0) * np.log(
+        (1 + len(texts)) / (1 + df)
+    )
+    return mat / np.clip(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12, None)
+
+
+def _fit_pair(
+    x_train: Features,
+    train: Sequence[LabeledTicket],
+    grid: Sequence[float],
+    standardize: bool,
+) -> tuple[SoftmaxHead, SoftmaxHead, float, float, npt.NDArray[np.float32]]:
+    folds = [fold_of(it.id, FOLDS) for it in train]
+    cats = [it.category for it in train]
+    sevs = [str(it.severity) for it in train]
+
+    def cfg(l2: float) -> TrainConfig:
+        return TrainConfig(l2=l2, standardize=standardize)
+
+    l2_cat, oof = _cv_choose(x_train, cats, CATEGORIES, folds, grid, cfg)
+    l2_sev, _ = _cv_choose(x_train, sevs, SEVERITIES, folds, grid, cfg)
+    cat_head = train_softmax(x_train, cats, CATEGORIES, cfg(l2_cat))
+    sev_head = train_softmax(x_train, sevs, SEVERITIES, cfg(l2_sev))
+    return cat_head, sev_head, l2_cat, l2_sev, oof
+
+
+def train(
+    corpus_location: Path,
+    out: Path | None,
+    *,
+    embedder: Embedder | None = None,
+    cache: EmbeddingCache | None = None,
+    baseline: bool = True,
+) -> tuple[HeadBundle, TrainReport]:
+    """Train the heads on `corpus_location` (a directory of *.jsonl or one file); write them to
+    `out` unless it is None. Returns the bundle and a report of the held-out comparison."""
+    started = time.perf_counter()
+    corpus = load_corpus(corpus_location)
+    single = single_request(corpus.items)
+    train_items = select(single, "train")
+    test_items = select(single, "test")
+    if len({it.category for it in train_items}) < 2:
+        raise ValueError("the training part needs at least two categories")
+
+    embedder = embedder or MiniLMEmbedder()
+    cache = cache or EmbeddingCache(embedder.id, embedder.dim)
+    train_texts = [it.text for it in train_items]
+    test_texts = [it.text for it in test_items]
+    x_train = cache.embed(embedder, train_texts)
+    x_test = cache.embed(embedder, test_texts)
+
+    cat_head, sev_head, l2_cat, l2_sev, oof = _fit_pair(x_train, train_items, EMBED_L2_GRID, True)
+    oof_conf = oof.max(axis=1)
+    oof_ok = np.asarray(CATEGORIES)[oof.argmax(axis=1)] == np.asarray(
+        [it.category for it in train_items]
+    )
+    threshold = tune_threshold(oof_conf.tolist(), oof_ok.tolist())
+    accepted = oof_conf >= threshold
+    bundle = HeadBundle(cat_head, sev_head, threshold, corpus.sha256, embedder.id)
+
+    report = TrainReport(
+        corpus_sha256=corpus.sha256,
+        files=corpus.files,
+        lines=len(corpus.items) + len(corpus.bad),
+        bad_lines=[str(b) for b in corpus.bad],
+        single=len(single),
+        multi_skipped=len(corpus.items) - len(single),
+        train=len(train_items),
+        test=len(test_items),
+        l2={"category": l2_cat, "severity": l2_sev},
+        threshold=threshold,
+        validation_coverage=float(accepted.mean()) if len(accepted) else float("nan"),
+        validation_accuracy=float(oof_ok[accepted].mean()) if accepted.any() else float("nan"),
+    )
+
+    if test_items:
+        cat_truth = [it.category for it in test_items]
+        sev_truth = [str(it.severity) for it in test_items]
+        novel = novel_mask(train_texts, test_texts)
+        report.novel = sum(novel)
+        proba = cat_head.predict_proba(x_test)
+        confident = (proba.max(axis=1) >= threshold).tolist()
+        cat_pred = cat_head.predict(x_test)
+        sev_pred = sev_head.predict(x_test)
+        report.test_scores["embedding"] = {
+            "category": score(cat_pred, cat_truth),
+            "severity": score(sev_pred, sev_truth),
+            "category_novel": score(cat_pred, cat_truth, novel),
+            "severity_novel": score(sev_pred, sev_truth, novel),
+            "category_confident": score(cat_pred, cat_truth, confident),
+        }
+        report.test_coverage = float(np.mean(confident))
+        if baseline:
+            tfidf = HashedTfidf().fit(train_texts)
+            b_cat, b_sev, b_l2c, b_l2s, _ = _fit_pair(
+                tfidf.transform(train_texts), train_items, BASELINE_L2_GRID, False
+            )
+            bx_test = tfidf.transform(test_texts)
+            b_cat_pred, b_sev_pred = b_cat.predict(bx_test), b_sev.predict(bx_test)
+            report.l2.update(baseline_category=b_l2c, baseline_severity=b_l2s)
+            report.test_scores["baseline"] = {
+                "category": score(b_cat_pred, cat_truth),
+                "severity": score(b_sev_pred, sev_truth),
+                "category_novel": score(b_cat_pred, cat_truth, novel),
+                "severity_novel": score(b_sev_pred, sev_truth, novel),
+            }
+    report.l2.setdefault("baseline_category", float("nan"))
+    report.l2.setdefault("baseline_severity", float("nan"))
+
+    if out is not None:
+        bundle.save(out)
+        report.head_path = str(out)
+    report.seconds = time.perf_counter() - started
+    return bundle, report
