@@ -8,29 +8,20 @@ is what the core answers, with every reason that led to it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-Role = Literal[
-    "msp_admin",
-    "partner_admin",
-    "partner_owner",
-    "tenant_admin",
-    "customer_user",
-    "end_user",
-    "unknown",
-]
-Channel = Literal["portal", "email", "chat", "phone", "api"]
-Involvement = Literal["none", "opened", "joined", "confirmed"]
-SupportPath = Literal[
-    "accept", "verify_identity", "redirect_to_msp", "await_msp_confirmation", "help_center_only"
-]
-Category = Literal[
-    "credits_usage", "billing", "technical", "access", "integration", "setup", "enablement"
-]
-CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+from supportdesk.core.vocabulary import (  # noqa: F401  (re-exported for callers)
+    CATEGORIES,
+    ROLES,
+    Category,
+    Channel,
+    Involvement,
+    Role,
+    SupportPath,
+)
+
 Severity = Annotated[int, Field(ge=1, le=3)]
 
 #: Longest subject / description accepted (characters). Longer text is an error, not truncated
@@ -61,7 +52,7 @@ class TicketIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str | None = None
-    submitted_at: AwareDatetime
+    submitted_at: AwareDatetime | None = None
     channel: Channel = "portal"
     requester: Requester
     account: Account

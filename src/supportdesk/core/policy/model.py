@@ -1,0 +1,417 @@
+"""The support policy as validated data.
+
+A policy file (YAML) says who is served and how, which channels and response targets each tier
+has, how requests are categorised, routed and checked for missing information, and which secrets
+are redacted. Everything here is plain data plus small pure helpers; the triage steps read it.
+
+Ordering is explicit wherever precedence matters: support-path rules are a list and the first
+match wins; queue routes inside a category are a list and the first match wins.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from supportdesk.core.sla import BusinessCalendar, HolidayCalendar, parse_window
+from supportdesk.core.vocabulary import CATEGORIES, ROLES, Channel, Involvement, SupportPath
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DETECTORS = frozenset(
+    {
+        "always",
+        "never",
+        "account_name",
+        "requester_tenant",
+        "named_tenant",
+        "our_account",
+        "all_tenants",
+        "date_time",
+        "particular_user",
+        "identified_user",
+    }
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+
+
+class Patterns(_Strict):
+    """A list of case-insensitive regular expressions, compiled once."""
+
+    patterns: tuple[str, ...] = ()
+
+    @field_validator("patterns")
+    @classmethod
+    def _valid(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for p in value:
+            _compile(p)
+        return value
+
+    @cached_property
+    def compiled(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(_compile(p) for p in self.patterns)
+
+    def first_match(self, text: str) -> re.Match[str] | None:
+        for rx in self.compiled:
+            m = rx.search(text)
+            if m:
+                return m
+        return None
+
+
+# --- calendars and tiers ---------------------------------------------------------------------
+
+
+class HolidaySpec(_Strict):
+    country: str | None = None
+    subdivision: str | None = None
+    observed: bool = True
+    add: tuple[date, ...] = ()
+    remove: tuple[date, ...] = ()
+
+
+class CalendarSpec(_Strict):
+    zone: str
+    always_open: bool = False
+    windows: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    holidays: HolidaySpec | None = None
+
+    @field_validator("windows")
+    @classmethod
+    def _days(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for day, spans in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
+            for span in spans:
+                parse_window(span)
+        return value
+
+    @model_validator(mode="after")
+    def _open_somewhere(self) -> CalendarSpec:
+        if not self.always_open and not any(self.windows.values()):
+            raise ValueError("a calendar needs opening windows or always_open: true")
+        return self
+
+    def build(self) -> BusinessCalendar:
+        if self.always_open:
+            return BusinessCalendar.always_open(self.zone)
+        hol = None
+        if self.holidays is not None:
+            hol = HolidayCalendar(
+                country=self.holidays.country,
+                subdivision=self.holidays.subdivision,
+                observed=self.holidays.observed,
+                additions=frozenset(self.holidays.add),
+                removals=frozenset(self.holidays.remove),
+            )
+        windows = {
+            WEEKDAYS.index(day): tuple(parse_window(s) for s in spans)
+            for day, spans in self.windows.items()
+            if spans
+        }
+        return BusinessCalendar(zone=self.zone, windows=windows, holidays=hol)
+
+
+class Target(_Strict):
+    """A response or resolution target: business hours on the tier's calendar, elapsed hours,
+    or the close of the next business day."""
+
+    business_hours: float | None = Field(default=None, gt=0)
+    hours: float | None = Field(default=None, gt=0)
+    next_business_day: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Target:
+        chosen = [self.business_hours is not None, self.hours is not None, self.next_business_day]
+        if sum(chosen) != 1:
+            raise ValueError("give exactly one of business_hours, hours, next_business_day: true")
+        return self
+
+    @property
+    def duration(self) -> timedelta | None:
+        hours = self.business_hours if self.business_hours is not None else self.hours
+        return None if hours is None else timedelta(hours=hours)
+
+    def describe(self) -> str:
+        if self.next_business_day:
+            return "close of the next business day"
+        if self.business_hours is not None:
+            return f"{self.business_hours:g} business hours"
+        return f"{self.hours:g} hours, around the clock"
+
+
+SeverityKey = Literal[1, 2, 3]
+
+
+class Tier(_Strict):
+    label: str
+    channels: tuple[Channel, ...]
+    help_center_only: bool = False
+    calendar: str | None = None
+    early_access: bool = False
+    first_response: dict[SeverityKey, Target] = Field(default_factory=dict)
+    resolution: dict[SeverityKey, Target] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _sla_complete(self) -> Tier:
+        if self.help_center_only:
+            return self
+        if self.calendar is None:
+            raise ValueError("a tier with ticket support needs a calendar")
+        for name, targets in (
+            ("first_response", self.first_response),
+            ("resolution", self.resolution),
+        ):
+            absent = [s for s in (1, 2, 3) if s not in targets]
+            if absent:
+                raise ValueError(f"{name} has no target for severity {absent}")
+        return self
+
+
+# --- support path ----------------------------------------------------------------------------
+
+
+class PathCondition(_Strict):
+    """All the given fields must hold; an empty condition always holds."""
+
+    roles: tuple[str, ...] | None = None
+    msp_involvement: tuple[Involvement, ...] | None = None
+    verified: bool | None = None
+    active: bool | None = None
+    tiers: tuple[str, ...] | None = None
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for r in value or ():
+            if r not in ROLES:
+                raise ValueError(f"unknown role {r!r}; roles are {', '.join(ROLES)}")
+        return value
+
+
+class PathRule(_Strict):
+    rule: str
+    path: SupportPath
+    when_any: tuple[PathCondition, ...]
+    explain: str
+    reply: str | None = None
+
+
+# --- categories, queues, severity, checklists, secrets --------------------------------------
+
+
+class Signal(_Strict):
+    pattern: str
+    weight: float = 1.0
+    label: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        _compile(value)
+        return value
+
+    @cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return _compile(self.pattern)
+
+
+class Route(_Strict):
+    queue: str
+    rule: str
+    when: Patterns
+
+
+class CategorySpec(_Strict):
+    label: str
+    queue: str
+    routes: tuple[Route, ...] = ()
+    signals: tuple[Signal, ...] = ()
+    default_severity: SeverityKey = 3
+
+
+class SeverityLevel(_Strict):
+    definition: str
+    signals: tuple[Signal, ...] = ()
+
+
+class Queue(_Strict):
+    label: str
+    team: str
+
+
+class ChecklistItem(_Strict):
+    id: str
+    question: str
+    required: bool = True
+    #: The item is present when any pattern matches the text or any detector says so.
+    patterns: Patterns = Patterns()
+    detectors: tuple[str, ...] = ()
+    #: Only asked when this holds (default: always).
+    only_when: Patterns | None = None
+    only_when_detectors: tuple[str, ...] = ()
+    #: Only for these queues (default: every queue of the checklist's categories).
+    queues: tuple[str, ...] | None = None
+    #: Not for requests whose text matches (e.g. how-to questions have no "actual behaviour").
+    not_when: Patterns | None = None
+
+    @field_validator("detectors", "only_when_detectors")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for d in value:
+            if d not in DETECTORS:
+                raise ValueError(f"unknown detector {d!r}; known: {', '.join(sorted(DETECTORS))}")
+        return value
+
+
+class Checklist(_Strict):
+    id: str
+    categories: tuple[str, ...]
+    #: The checklist applies only when the request is about this (e.g. a tenant or customer user).
+    applies_when: Patterns | None = None
+    applies_when_roles: tuple[str, ...] = ()
+    items: tuple[ChecklistItem, ...]
+
+
+class SecretKind(_Strict):
+    kind: str
+    #: Regular expressions; when a pattern has a group named `secret`, only that group is redacted.
+    patterns: tuple[str, ...]
+
+    @field_validator("patterns")
+    @classmethod
+    def _valid(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for p in value:
+            re.compile(p)  # case-sensitive on purpose: key prefixes are case-sensitive
+        return value
+
+    @cached_property
+    def compiled(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.patterns)
+
+
+class Splitting(_Strict):
+    """Where a message may hold a second request: explicit markers between asks."""
+
+    markers: Patterns
+    min_segment_chars: int = Field(default=12, ge=1)
+
+
+class Classification(_Strict):
+    #: Rule score at or above which a category is decided by the rules alone.
+    strong_rule_score: float = Field(default=3.0, gt=0)
+    #: The rules must beat the runner-up by this much to decide alone.
+    rule_margin: float = Field(default=1.5, ge=0)
+    #: How much one rule point counts against the model's log-probability when they combine.
+    rule_weight: float = Field(default=0.6, ge=0)
+    #: Below this model confidence (unless the rules decide) the reasons say "low confidence".
+    #: A model may carry its own tuned threshold, which then wins.
+    low_confidence: float = Field(default=0.55, ge=0, le=1)
+
+
+class Escalation(_Strict):
+    step: str
+    notify: str
+    at: Literal["at_risk", "breach", "open"]
+    only_tiers: tuple[str, ...] | None = None
+    only_severities: tuple[SeverityKey, ...] | None = None
+    respect_hours: bool = True
+
+
+# --- the policy ------------------------------------------------------------------------------
+
+
+class Policy(_Strict):
+    version: str
+    name: str
+    at_risk_fraction: float = Field(default=0.75, gt=0, lt=1)
+    calendars: dict[str, CalendarSpec]
+    tiers: dict[str, Tier]
+    support_path: tuple[PathRule, ...]
+    queues: dict[str, Queue]
+    categories: dict[str, CategorySpec]
+    severity: dict[SeverityKey, SeverityLevel]
+    #: Severity 1-2 signals count only when the text also describes a loss (scope is not impact).
+    severity_impact: Patterns
+    classification: Classification = Classification()
+    splitting: Splitting
+    checklists: tuple[Checklist, ...]
+    secrets: tuple[SecretKind, ...]
+    escalation: tuple[Escalation, ...] = ()
+    replies: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        for name, tier in self.tiers.items():
+            if tier.calendar is not None and tier.calendar not in self.calendars:
+                raise ValueError(f"tier {name!r} names unknown calendar {tier.calendar!r}")
+        unknown = set(self.categories) ^ set(CATEGORIES)
+        if unknown:
+            raise ValueError(
+                f"categories must be exactly {', '.join(CATEGORIES)}; differs in {sorted(unknown)}"
+            )
+        for cname, cat in self.categories.items():
+            for q in (cat.queue, *(r.queue for r in cat.routes)):
+                if q not in self.queues:
+                    raise ValueError(f"category {cname!r} routes to unknown queue {q!r}")
+        for cl in self.checklists:
+            for c in cl.categories:
+                if c not in self.categories:
+                    raise ValueError(f"checklist {cl.id!r} names unknown category {c!r}")
+            for item in cl.items:
+                for q in item.queues or ():
+                    if q not in self.queues:
+                        raise ValueError(f"checklist item {item.id!r} names unknown queue {q!r}")
+        if not self.support_path:
+            raise ValueError("support_path needs at least one rule")
+        last = self.support_path[-1]
+        if not any(c == PathCondition() for c in last.when_any):
+            raise ValueError(
+                f"the last support_path rule ({last.rule!r}) must match everyone "
+                "(an empty condition), so every request gets a path"
+            )
+        for s in (1, 2, 3):
+            if s not in self.severity:
+                raise ValueError(f"severity {s} is not defined")
+        return self
+
+    @cached_property
+    def _calendars(self) -> dict[str, BusinessCalendar]:
+        return {name: spec.build() for name, spec in self.calendars.items()}
+
+    def severity_definition(self, level: int) -> str:
+        for key, spec in self.severity.items():
+            if key == level:
+                return spec.definition
+        raise KeyError(level)
+
+    def tier(self, name: str) -> Tier | None:
+        return self.tiers.get(name)
+
+    def calendar_for(self, tier: str) -> BusinessCalendar | None:
+        t = self.tiers.get(tier)
+        if t is None or t.calendar is None:
+            return None
+        return self._calendars[t.calendar]
+
+    def target(
+        self, tier: str, severity: int, kind: Literal["first_response", "resolution"]
+    ) -> Target | None:
+        t = self.tiers.get(tier)
+        if t is None or t.help_center_only:
+            return None
+        targets = t.first_response if kind == "first_response" else t.resolution
+        return targets.get(severity)  # type: ignore[call-overload]

@@ -1,0 +1,115 @@
+"""Built-in detectors the policy's checklists may name: facts that take more than one regex.
+
+Each detector answers "does this request state X?" from the text and the ticket's context. They
+are deliberately conservative about *absence*: only what is really absent is reported missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from supportdesk.core.triage.models import TicketIn
+
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DAYS = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
+_NAME = r"[A-Z0-9][\w&.'’-]*(?:\s+(?:&\s+|and\s+|of\s+)?[A-Z0-9][\w&.'’-]*)*"
+_NOT_NAMES = re.compile(
+    rf"^(?:{_MONTHS}|{_DAYS}|I|We|The|Our|This|That|It|They|He|She|Hi|Hello|Thanks|Please|"
+    r"Admin|Portal|Support|Help|Error|API|SSO|MFA|Can|Is|Do|Does)$",
+    re.IGNORECASE,
+)
+
+_TENANT_NOUN = re.compile(
+    rf"\b(?i:tenants?|clients?|customers?|workspaces?|org(?:anization|anisation)?s?|companies|company|"
+    rf"practice|clinic|office|firm|account)\b(?:\s+(?i:called|named))?\s*[:\-–]?\s*[\"'“]?({_NAME})"
+)
+_FOR_NAME = re.compile(
+    r"\b(?i:at|for|from|of|with)\s+[\"'“]?([A-Z][\w&'’-]+(?:\s+(?:&\s+)?[A-Z][\w&'’-]+)+)"
+)
+_NAME_BEFORE_NOUN = re.compile(
+    rf"({_NAME})(?:'s|’s)?\s+(?i:tenant|workspace|team|office|staff|users|account)\b"
+)
+_QUOTED = re.compile(r"[\"“]([A-Z][^\"”]{2,60})[\"”]")
+
+_ALL_TENANTS = re.compile(
+    r"\b(?:all|every|across|each)\s+(?:(?:\d+\s+)?of\s+)?(?:our|my|the)?\s*(?:\d+\s+)?"
+    r"(?:tenants?|clients?|customers?|workspaces?)\b|\baccount[- ]wide\b|\bacross the board\b",
+    re.IGNORECASE,
+)
+_OUR_ACCOUNT = re.compile(
+    r"\b(?:our|my)\s+(?:whole\s+|entire\s+|own\s+)?(?:account|workspace|org|organi[sz]ation|company|msp|"
+    r"portal|instance|usage|credits?|balance|allowance)\b",
+    re.IGNORECASE,
+)
+
+_DATE_TIME = re.compile(
+    rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}|"
+    rf"{_DAYS}|\d{{4}}-\d\d-\d\d|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{1,2}}\.\d{{1,2}}\.(?:\d{{2,4}})?|"
+    r"\d{1,2}(?::\d\d)?\s?(?:am|pm)|\d{1,2}:\d\d|yesterday|today|tonight|this (?:morning|afternoon|"
+    r"evening|week|month|weekend|cycle|period)|last (?:night|week|month|weekend|cycle|period|"
+    r"billing period|few days|couple of days|\d+ days)|overnight|earlier today|over the weekend|"
+    r"since (?:the|last|yesterday|this|[0-9]|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|"
+    r"jul|aug|sep|oct|nov|dec)|\d+\s+(?:hours?|days?|weeks?|minutes?)\s+ago|"
+    r"on the \d{1,2}(?:st|nd|rd|th)|"
+    r"(?:start|end|beginning|middle) of (?:the )?(?:month|week|cycle|period)|"
+    rf"in {_MONTHS}|gestern|heute|hier|aujourd.hui|ayer|hoy|ontem|hoje|gisteren|vandaag)\b",
+    re.IGNORECASE,
+)
+
+_PARTICULAR_USER = re.compile(
+    r"\b(?:a|one|this|that|another|certain|specific|single)\s+(?:of\s+(?:their|our|the|my)\s+)?"
+    r"(?:user|person|employee|staff member|tech|technician|colleague|member|agent user|end user)\b|"
+    r"\bone of (?:their|our|the|my|its) (?:users|staff|employees|people|techs|members)\b|"
+    r"\b(?:her|his) (?:account|login|mfa|password|access|phone|seat)\b|"
+    r"\b(?:a|one) (?:customer|client)(?:'s|’s)? (?:user|employee|staff)\b",
+    re.IGNORECASE,
+)
+_IDENTIFIED_USER = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+    r"\b(?i:all|every|everyone|everybody|each)\b(?:\s+(?i:of\s+)?(?:the\s+|their\s+|our\s+)?(?:\d+\s+)?(?i:users?|staff|employees))?|"
+    r"\b\d+\s+(?i:users|people|staff|employees|techs)\b|"
+    r"\b(?i:user|employee|tech|technician|colleague|member|admin|manager)\s+(?:named\s+|called\s+)?[A-Z][a-z]+|"
+    r"\b[A-Z][a-z]+\s+[A-Z][a-z]+(?:'s|’s)?\s+(?i:account|login|mfa|password|access|seat|phone)|"
+    r"\b(?i:office manager|practice manager|receptionist|bookkeeper|accountant|cfo|ceo|coo|cto|"
+    r"owner|"
+    r"front desk|hr manager|dispatcher|controller|paralegal|nurse|doctor|dentist|their admin|"
+    r"the admin|tenant admin|client admin)\b",
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    ticket: TicketIn
+    text: str  # the request's own text (with the subject)
+    whole: str  # the whole ticket text, for context shared by split requests
+
+
+def _named_tenant(ctx: Context) -> bool:
+    for text in (ctx.text, ctx.whole):
+        for rx in (_TENANT_NOUN, _FOR_NAME, _NAME_BEFORE_NOUN, _QUOTED):
+            for m in rx.finditer(text):
+                name = m.group(1).strip(" .,'’\"")
+                first = name.split()[0] if name.split() else ""
+                if name and not _NOT_NAMES.match(first) and not _NOT_NAMES.match(name):
+                    return True
+    return False
+
+
+DETECTORS: dict[str, Callable[[Context], bool]] = {
+    "always": lambda ctx: True,
+    "never": lambda ctx: False,
+    "account_name": lambda ctx: bool(ctx.ticket.account.name),
+    "requester_tenant": lambda ctx: (
+        ctx.ticket.requester.role in ("tenant_admin", "customer_user", "end_user")
+    ),
+    "named_tenant": _named_tenant,
+    "our_account": lambda ctx: (
+        _OUR_ACCOUNT.search(ctx.whole) is not None or _ALL_TENANTS.search(ctx.whole) is not None
+    ),
+    "all_tenants": lambda ctx: _ALL_TENANTS.search(ctx.whole) is not None,
+    "date_time": lambda ctx: _DATE_TIME.search(ctx.text) is not None,
+    "particular_user": lambda ctx: _PARTICULAR_USER.search(ctx.text) is not None,
+    "identified_user": lambda ctx: _IDENTIFIED_USER.search(ctx.text) is not None,
+}

@@ -1,0 +1,283 @@
+"""`triage(ticket, policy, now, model)`: every decision step, composed, with its reasons.
+
+Steps, in order: clean and redact the text (secrets never travel further), decide the support
+path and channel, split the message into requests, classify and route each, assess severity,
+check for missing information (accepted requests only), and compute the first-response deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from supportdesk.core.policy.model import Policy
+from supportdesk.core.triage import checklist, classify, identity, secrets, severity, split
+from supportdesk.core.triage.deadline import due
+from supportdesk.core.triage.detectors import Context
+from supportdesk.core.triage.models import (
+    Reason,
+    RequestDecision,
+    TicketIn,
+    TriageDecision,
+)
+from supportdesk.core.triage.ports import RulesOnlyModel, TextModel, TextSignals
+from supportdesk.core.triage.text import clean, join_subject
+
+
+class TriageInputError(ValueError):
+    """The request breaks the contract in a way the schema cannot see (e.g. an unknown tier)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A ticket after hygiene and redaction: the only text later steps may read."""
+
+    ticket: TicketIn
+    subject: str
+    description: str
+    fields: dict[str, str]
+    secret_kinds: frozenset[str]
+    pieces: list[str]
+
+    @property
+    def whole(self) -> str:
+        return join_subject(self.subject, self.description)
+
+
+def prepare(ticket: TicketIn, policy: Policy) -> Prepared:
+    if policy.tier(ticket.account.tier) is None:
+        known = ", ".join(policy.tiers)
+        raise TriageInputError(
+            f"account.tier {ticket.account.tier!r} is unknown; known tiers: {known}"
+        )
+    kinds: set[str] = set()
+    subj = secrets.redact(clean(ticket.subject), policy)
+    desc = secrets.redact(clean(ticket.description), policy)
+    kinds |= subj.kinds | desc.kinds
+    fields = {}
+    for key, value in ticket.fields.items():
+        r = secrets.redact(clean(value), policy)
+        kinds |= r.kinds
+        fields[key] = r.text
+    safe = ticket.model_copy(
+        update={"subject": subj.text, "description": desc.text, "fields": fields}
+    )
+    pieces = split.segments(desc.text, policy) if desc.text.strip() else []
+    return Prepared(safe, subj.text, desc.text, fields, frozenset(kinds), pieces)
+
+
+def texts_to_score(prepared: Prepared) -> list[str]:
+    """Every text the model will be asked about for this ticket (for batching and caching)."""
+    texts = [prepared.whole]
+    if len(prepared.pieces) > 1:
+        texts.extend(prepared.pieces)
+    return texts
+
+
+def triage(
+    ticket: TicketIn,
+    policy: Policy,
+    now: datetime,
+    model: TextModel | None = None,
+) -> TriageDecision:
+    """Decide everything about one support request. Pure: `now` is the only clock, and it
+    stands in for `submitted_at` when a request carries none (the moment it was received)."""
+    model = model or RulesOnlyModel()
+    prepared = prepare(ticket, policy)
+    texts = texts_to_score(prepared)
+    scored = dict(zip(texts, model.predict(texts), strict=True))
+    return decide(prepared, policy, now, scored, model)
+
+
+def decide(
+    prepared: Prepared,
+    policy: Policy,
+    now: datetime,
+    scored: dict[str, TextSignals],
+    model: TextModel,
+) -> TriageDecision:
+    """The decision from a prepared ticket and the model's signals for `texts_to_score`."""
+    ticket = prepared.ticket
+    reasons: list[Reason] = []
+
+    def why(rule: str, detail: str, request: int | None = None) -> None:
+        reasons.append(Reason(rule=rule, detail=detail, request=request))
+
+    if prepared.secret_kinds:
+        kinds = ", ".join(sorted(prepared.secret_kinds))
+        why("secrets.redacted", f"found and redacted before storage: {kinds}; never echoed back")
+
+    rule, cond = identity.support_path(ticket, policy)
+    why(rule.rule, f"{rule.path}: {identity.describe(cond, ticket)}. {rule.explain}")
+
+    tier = policy.tiers[ticket.account.tier]
+    channel_allowed = ticket.channel in tier.channels
+    if channel_allowed:
+        why("channel.offered", f"{ticket.channel} is a {tier.label} support channel")
+    else:
+        offered = ", ".join(tier.channels)
+        why(
+            "channel.not_offered",
+            f"{ticket.channel} is not a {tier.label} channel (offered: {offered})",
+        )
+
+    threshold = float(getattr(model, "confidence_threshold", policy.classification.low_confidence))
+    parts = _requests(prepared, policy, scored, threshold)
+    if len(parts) > 1:
+        cats = " + ".join(p[1].category for p in parts)
+        why(
+            "split.mixed",
+            f"the message holds {len(parts)} requests ({cats}); each is handled on its own",
+        )
+
+    start = ticket.submitted_at
+    if start is None:
+        start = now
+        why(
+            "sla.received_now",
+            f"no submitted_at given; the clock starts on receipt, {now.isoformat()}",
+        )
+
+    requests: list[RequestDecision] = []
+    for i, (text, c) in enumerate(parts):
+        for r, d in classify.explain(c, ticket.category, threshold):
+            why(r, d, i)
+        queue, route_rule = _route(c.category, text, policy)
+        if route_rule:
+            why(route_rule, f"{c.category} about this goes to queue {queue}", i)
+        else:
+            why("route.category", f"{c.category} requests go to queue {queue}", i)
+
+        sev = severity.assess(text, c.category, policy)
+        if sev.quote:
+            why("severity.impact", f"severity {sev.level}: {sev.label} ({sev.quote!r})", i)
+        else:
+            why("severity.default", f"severity {sev.level}: {sev.label}", i)
+        if ticket.severity is not None and ticket.severity != sev.level:
+            why(
+                "severity.claim_differs",
+                f"requester claimed severity {ticket.severity}; the described impact supports "
+                f"{sev.level} — {policy.severity_definition(sev.level)}",
+                i,
+            )
+
+        result = checklist.ChecklistResult(None, [], [], [], [])
+        if rule.path == "accept":
+            ctx = Context(ticket, text, prepared.whole)
+            result = checklist.evaluate(c.category, queue, ctx, policy)
+            if result.missing:
+                why(
+                    "checklist.missing",
+                    f"{result.checklist}: still needed {', '.join(result.missing)}",
+                    i,
+                )
+            elif result.checklist:
+                why("checklist.complete", f"{result.checklist}: every required item is given", i)
+        elif i == 0:
+            why(
+                "checklist.deferred", f"details are asked once the path is accept (now {rule.path})"
+            )
+
+        first_due = None
+        target = policy.target(ticket.account.tier, sev.level, "first_response")
+        if rule.path == "accept" and target is not None:
+            first_due = due(policy, ticket.account.tier, target, start)
+            why(
+                "sla.first_response",
+                f"{tier.label} S{sev.level}: {target.describe()} from {start.isoformat()} "
+                f"→ {first_due.isoformat()}",
+                i,
+            )
+        elif i == 0:
+            why("sla.none", f"no first-response clock: path {rule.path}, tier {tier.label}")
+
+        requests.append(
+            RequestDecision(
+                category=c.category,
+                queue=queue,
+                severity=sev.level,
+                first_response_due=first_due,
+                missing=result.missing,
+                helpful=result.helpful,
+                questions=result.questions,
+                text=text,
+                confidence=round(c.confidence, 4),
+            )
+        )
+
+    return TriageDecision(
+        id=ticket.id,
+        support_path=rule.path,
+        channel_allowed=channel_allowed,
+        secrets=sorted(prepared.secret_kinds),
+        requests=requests,
+        reasons=reasons,
+        redacted_subject=prepared.subject,
+        redacted_description=prepared.description,
+        policy_version=policy.version,
+    )
+
+
+def _route(category: str, text: str, policy: Policy) -> tuple[str, str | None]:
+    cat = policy.categories[category]
+    for route in cat.routes:
+        if route.when.first_match(text):
+            return route.queue, route.rule
+    return cat.queue, None
+
+
+def _requests(
+    prepared: Prepared,
+    policy: Policy,
+    scored: dict[str, TextSignals],
+    threshold: float,
+) -> list[tuple[str, classify.Classification]]:
+    hint = prepared.ticket.category
+    whole = prepared.whole
+    if len(prepared.pieces) > 1:
+
+        def keyer(piece: str) -> tuple[str, str] | None:
+            c = classify.classify(piece, policy, scored.get(piece, TextSignals()))
+            sure = (
+                c.confidence >= threshold
+                or c.rules.top()[1] >= policy.classification.strong_rule_score
+            )
+            if not sure or c.decided_by == "default":
+                return None
+            return c.category, _route(c.category, piece, policy)[0]
+
+        parts = split.group(prepared.pieces, keyer)
+        if len(parts) > 1:
+            out = []
+            for p in parts:
+                c = classify.classify(p.text, policy, scored.get(p.text, _mean(p.text, scored)))
+                if p.key is not None and c.category != p.key[0]:
+                    c = classify.classify(p.text, policy, TextSignals(), hint=p.key[0])
+                out.append((p.text, c))
+            return out
+    c = classify.classify(whole, policy, scored.get(whole, TextSignals()), hint=hint)
+    return [(whole, c)]
+
+
+def _mean(text: str, scored: dict[str, TextSignals]) -> TextSignals:
+    """Signals for a merged part: the average over its pieces that were scored."""
+    found = [s for t, s in scored.items() if t and t in text and s.category]
+    if not found:
+        return TextSignals()
+    cats: dict[str, float] = {}
+    for s in found:
+        for k, v in s.category.items():
+            cats[k] = cats.get(k, 0.0) + v / len(found)
+    return TextSignals(category=cats)
+
+
+def triage_many(
+    tickets: Sequence[TicketIn], policy: Policy, now: datetime, model: TextModel | None = None
+) -> list[TriageDecision]:
+    """Triage a batch with one model call for all texts (the fast path for imports and replays)."""
+    model = model or RulesOnlyModel()
+    prepared = [prepare(t, policy) for t in tickets]
+    texts = list(dict.fromkeys(t for p in prepared for t in texts_to_score(p)))
+    scored = dict(zip(texts, model.predict(texts), strict=True))
+    return [decide(p, policy, now, scored, model) for p in prepared]

@@ -1,0 +1,33 @@
+"""How urgent a request is: severity 1-3 from the impact described, never from urgent words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supportdesk.core.policy.model import Policy
+from supportdesk.core.triage.text import snippet
+
+
+@dataclass(frozen=True)
+class SeverityFinding:
+    level: int
+    label: str
+    quote: str
+
+
+def assess(text: str, category: str, policy: Policy) -> SeverityFinding:
+    """The most severe level whose impact signals match, else the category's default."""
+    for level in sorted(policy.severity):
+        spec = policy.severity[level]
+        for sig in spec.signals:
+            m = sig.compiled.search(text)
+            if m and _has_impact(text, policy):
+                return SeverityFinding(
+                    level, sig.label or sig.pattern, snippet(text, m.start(), m.end())
+                )
+    default = policy.categories[category].default_severity
+    return SeverityFinding(default, "no broad impact described", "")
+
+
+def _has_impact(text: str, policy: Policy) -> bool:
+    return policy.severity_impact.first_match(text) is not None

@@ -1,0 +1,57 @@
+"""Does a message hold more than one request? Cut it at the policy's explicit markers.
+
+`segments()` is purely textual. `group()` then merges neighbouring segments that the classifier
+puts in the same category and queue, so two symptoms of one problem stay one request, and a
+preamble ("Two questions:") or a pleasantry joins its neighbour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from supportdesk.core.policy.model import Policy
+
+
+def segments(text: str, policy: Policy) -> list[str]:
+    """The text cut at every marker; pieces shorter than the policy minimum join their neighbour."""
+    cuts = {0, len(text)}
+    for rx in policy.splitting.markers.compiled:
+        for m in rx.finditer(text):
+            pos = m.start() if not m.group(0)[:1].isspace() else m.start() + 1
+            if 0 < pos < len(text):
+                cuts.add(pos)
+    bounds = sorted(cuts)
+    pieces = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    pieces = [p for p in pieces if p.strip()]
+    minimum = policy.splitting.min_segment_chars
+    out: list[str] = []
+    for piece in pieces:
+        if out and (len(out[-1].strip()) < minimum or len(piece.strip()) < minimum):
+            out[-1] = out[-1] + piece
+        else:
+            out.append(piece)
+    return [p.strip() for p in out] or [text.strip()]
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    key: tuple[str, str] | None  # (category, queue) when the classifier is sure enough
+
+
+def group(pieces: list[str], keyer: Callable[[str], tuple[str, str] | None]) -> list[Part]:
+    """Merge consecutive pieces with the same key; unsure pieces join the previous part."""
+    parts: list[Part] = []
+    for piece in pieces:
+        key = keyer(piece)
+        if parts and (key is None or key == parts[-1].key or parts[-1].key is None):
+            prev = parts[-1]
+            parts[-1] = Part(prev.text + "\n" + piece, prev.key or key)
+        else:
+            parts.append(Part(piece, key))
+    # A request appearing twice (A, B, A) is still two requests: fold repeats into the first.
+    merged: dict[tuple[str, str] | None, str] = {}
+    for p in parts:
+        merged[p.key] = merged[p.key] + "\n" + p.text if p.key in merged else p.text
+    return [Part(text, key) for key, text in merged.items()]
