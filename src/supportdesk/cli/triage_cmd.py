@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from supportdesk.cli.common import fail, load_policy_or_exit, open_input
+from supportdesk.core.triage.ports import TextModel
 from supportdesk.triage_batch import run_batch
 
 
@@ -27,17 +28,19 @@ def triage(
     0 all decided, 1 some line failed, 2 usage error (e.g. unreadable file or policy).
     """
     pol = load_policy_or_exit(policy)
-    model = None
-    if not rules_only:
-        from supportdesk.ml.model import load_default_model
-
-        try:
-            model = load_default_model()
-        except Exception as exc:  # a broken install must say so, not crash
-            fail(f"cannot load the text model: {exc} (use --rules-only to run without it)")
     with open_input(source) as lines:
+        model = None if rules_only else _load_model()
         failed = run_batch(lines, sys.stdout, pol, model, now=datetime.now(UTC))
     raise typer.Exit(1 if failed else 0)
+
+
+def _load_model() -> TextModel:
+    from supportdesk.ml.model import load_default_model
+
+    try:
+        return load_default_model()
+    except Exception as exc:  # a broken install must say so, not crash
+        fail(f"cannot load the text model: {exc} (use --rules-only to run without it)")
 
 
 def register(app: typer.Typer) -> None:

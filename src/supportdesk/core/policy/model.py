@@ -14,6 +14,7 @@ import re
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -88,6 +89,17 @@ class CalendarSpec(_Strict):
     always_open: bool = False
     windows: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     holidays: HolidaySpec | None = None
+
+    @field_validator("zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name like America/Denver"
+            ) from None
+        return value
 
     @field_validator("windows")
     @classmethod

@@ -1,0 +1,215 @@
+"""Each decision step on hand-written requests."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from supportdesk.core.policy import load_policy
+from supportdesk.core.triage import triage
+from supportdesk.core.vocabulary import ROLES
+
+from .helpers import NOW, ticket
+
+POLICY = load_policy()
+
+
+def rules(decision) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.rule for r in decision.reasons]
+
+
+# --- support path -----------------------------------------------------------------------------
+
+
+@given(
+    role=st.sampled_from(ROLES),
+    verified=st.booleans(),
+    active=st.booleans(),
+    involvement=st.sampled_from(["none", "opened", "joined", "confirmed"]),
+    tier=st.sampled_from(["free", "standard", "premium"]),
+)
+def test_support_path_precedence(
+    role: str, verified: bool, active: bool, involvement: str, tier: str
+) -> None:
+    t = ticket(
+        "How do I add a tenant?",
+        role=role,
+        verified=verified,
+        active=active,
+        msp_involvement=involvement,
+        tier=tier,
+    )
+    path = triage(t, POLICY, NOW).support_path
+    if role == "unknown" or not verified or not active:
+        assert path == "verify_identity"
+    elif role == "end_user" and involvement == "none":
+        assert path == "redirect_to_msp"
+    elif role in ("tenant_admin", "customer_user") and involvement == "none":
+        assert path == "await_msp_confirmation"
+    elif tier == "free":
+        assert path == "help_center_only"
+    else:
+        assert path == "accept"
+
+
+def test_msp_language_never_changes_the_path() -> None:
+    text = "My client's customer users in their tenant can't open chat. How do I manage tenants?"
+    assert triage(ticket(text), POLICY, NOW).support_path == "accept"
+
+
+def test_only_accepted_requests_get_a_deadline_and_a_checklist() -> None:
+    t = ticket("One of our clients cannot log in", role="end_user")
+    d = triage(t, POLICY, NOW)
+    assert d.support_path == "redirect_to_msp"
+    assert d.requests[0].first_response_due is None
+    assert d.requests[0].missing == []
+
+
+# --- channel ----------------------------------------------------------------------------------
+
+
+def test_phone_is_not_a_standard_channel_but_the_request_is_still_served() -> None:
+    d = triage(ticket("Slack stopped posting", channel="phone"), POLICY, NOW)
+    assert d.channel_allowed is False
+    assert d.support_path == "accept"
+    assert "channel.not_offered" in rules(d)
+
+
+# --- classification and splitting -------------------------------------------------------------
+
+
+def test_usage_question_versus_charge_question() -> None:
+    usage = triage(ticket("Why did our credits drop so fast yesterday?"), POLICY, NOW)
+    charge = triage(ticket("Why was I charged twice on the March invoice?"), POLICY, NOW)
+    assert usage.requests[0].category == "credits_usage"
+    assert charge.requests[0].category == "billing"
+
+
+def test_mixed_message_becomes_two_requests_in_order() -> None:
+    text = (
+        "Our tenant Harbor Dental burned 9,000 credits overnight on 3 Dec. "
+        "Separately, invoice INV-2231 has a duplicate line for seats we never ordered."
+    )
+    d = triage(ticket(text), POLICY, NOW)
+    assert [r.category for r in d.requests] == ["credits_usage", "billing"]
+    assert "split.mixed" in rules(d)
+
+
+def test_two_symptoms_of_one_problem_stay_one_request() -> None:
+    text = "SSO fails for tenant Harbor Dental with a SAML error. Also the Okta login page loops."
+    d = triage(ticket(text), POLICY, NOW)
+    assert len(d.requests) == 1
+    assert d.requests[0].category == "access"
+
+
+def test_the_text_beats_the_requesters_chosen_category() -> None:
+    d = triage(
+        ticket("Please refund invoice 4410, we cancelled in May", category="technical"), POLICY, NOW
+    )
+    assert d.requests[0].category == "billing"
+    assert "classify.hint_overridden" in rules(d)
+
+
+def test_commercial_terms_go_to_sales_and_phone_minutes_to_review() -> None:
+    sales = triage(ticket("We want a quote to upgrade 40 seats to the premium plan"), POLICY, NOW)
+    minutes = triage(ticket("The phone agent shows 300 minutes but calls lasted 40"), POLICY, NOW)
+    assert (sales.requests[0].category, sales.requests[0].queue) == ("billing", "sales")
+    assert (minutes.requests[0].category, minutes.requests[0].queue) == (
+        "credits_usage",
+        "phone_agent_review",
+    )
+
+
+# --- severity ---------------------------------------------------------------------------------
+
+
+def test_urgent_words_do_not_raise_severity_and_a_differing_claim_is_explained() -> None:
+    d = triage(ticket("URGENT!!! typo on the login page footer", severity=1), POLICY, NOW)
+    assert d.requests[0].severity == 3
+    assert "severity.claim_differs" in rules(d)
+
+
+def test_scope_without_impact_is_not_an_outage() -> None:
+    d = triage(
+        ticket("All of our tenants were billed on the 1st, please send receipts"), POLICY, NOW
+    )
+    assert d.requests[0].severity == 3
+
+
+def test_all_tenants_down_is_severity_1_and_one_tenant_down_is_severity_2() -> None:
+    s1 = triage(
+        ticket("Every user in all of our tenants gets HTTP 503, no workaround"), POLICY, NOW
+    )
+    s2 = triage(ticket("All users of tenant Harbor Dental cannot sign in since 9am"), POLICY, NOW)
+    assert s1.requests[0].severity == 1
+    assert s2.requests[0].severity == 2
+
+
+# --- checklist --------------------------------------------------------------------------------
+
+
+def test_missing_items_are_asked_as_questions_and_fields_fill_them() -> None:
+    d = triage(
+        ticket("One of our clients has a user who cannot log in, error 'denied'"), POLICY, NOW
+    )
+    assert d.requests[0].missing == ["affected_tenant", "affected_user"]
+    assert d.requests[0].questions[0].startswith("Which tenant")
+    filled = ticket(
+        "One of our clients has a user who cannot log in, error 'denied'",
+        fields={"affected_tenant": "Harbor Dental", "affected_user": "j.doe@harbor.example"},
+    )
+    assert triage(filled, POLICY, NOW).requests[0].missing == []
+
+
+def test_how_to_questions_have_no_actual_behaviour_to_report() -> None:
+    d = triage(ticket("How do we set up a new tenant for our client Lakeside Law?"), POLICY, NOW)
+    assert d.requests[0].category == "setup"
+    assert d.requests[0].missing == []
+
+
+def test_billing_without_an_invoice_reference_asks_for_it() -> None:
+    d = triage(ticket("We were charged for 12 seats but only use 9, please refund"), POLICY, NOW)
+    assert d.requests[0].missing == ["invoice_reference"]
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1\n-----END RSA PRIVATE KEY-----"
+SECRETS = {  # kind: (text, the secret value that must never come back)
+    "password": ("her new password: Summer2026! please set it", "Summer2026!"),
+    "api_key": ("our key sk_live_4eC39HqLyjWDarjtT1zdp7dc fails", "4eC39HqLyjWDarjtT1zdp7dc"),
+    "access_token": ("token xoxb-1234567890-abcdefghijkl is rejected", "1234567890-abcdefghijkl"),
+    "cloud_access_key": ("bucket key AKIAIOSFODNN7EXAMPLE cannot read", "AKIAIOSFODNN7EXAMPLE"),
+    "jwt": (f"the app sends {JWT}", "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+    "private_key": (f"our SSO key:\n{PEM}", "MIIEpAIBAAKCAQEA1"),
+}
+
+
+def test_each_secret_kind_is_found_and_never_echoed() -> None:
+    for kind, (text, value) in SECRETS.items():
+        d = triage(ticket(text, subject=text), POLICY, NOW)
+        assert d.secrets == [kind], text
+        assert value not in d.model_dump_json(), kind
+        assert f"[redacted {kind}]" in d.redacted_description
+
+
+def test_words_about_secrets_are_not_secrets() -> None:
+    for text in (
+        "Please send a password reset link",
+        "my API key stopped working",
+        "password is expired",
+    ):
+        assert triage(ticket(text), POLICY, NOW).secrets == [], text
+
+
+def test_secrets_in_fields_are_redacted_too() -> None:
+    d = triage(
+        ticket("key rejected", fields={"evidence": "used hz_live_9d8c7b6a5f4e3d2c1b0a"}),
+        POLICY,
+        NOW,
+    )
+    assert d.secrets == ["api_key"]
+    assert "9d8c7b6a5f4e3d2c1b0a" not in json.dumps(d.model_dump(mode="json"))
