@@ -1,0 +1,113 @@
+"""API tokens: `sd_` + 32 random bytes, shown once, stored as a SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportdesk.auth.models import ApiToken
+from supportdesk.auth.principal import (
+    DEFAULT_AGENT_SCOPES,
+    DEFAULT_PERSON_SCOPES,
+    SCOPES,
+    Principal,
+)
+from supportdesk.directory.models import Agent, Person
+from supportdesk.errors import AuthenticationFailed, InvalidInput
+
+PREFIX = "sd_"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: int
+    name: str
+    token: str  # the only time the raw value exists
+    scopes: list[str]
+
+
+def issue(
+    db_session: Session,
+    *,
+    name: str,
+    now: datetime,
+    person_id: int | None = None,
+    agent_id: int | None = None,
+    scopes: list[str] | None = None,
+) -> IssuedToken:
+    """Create a token for a person or an agent (flushes, does not commit)."""
+    if (person_id is None) == (agent_id is None):
+        raise InvalidInput("a token belongs to exactly one person or agent", field="person_id")
+    if scopes is None:
+        scopes = list(DEFAULT_AGENT_SCOPES if agent_id is not None else DEFAULT_PERSON_SCOPES)
+    for s in scopes:
+        if s not in SCOPES:
+            raise InvalidInput(f"unknown scope {s!r}", field="scopes")
+    raw = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        name=name,
+        token_hash=hash_token(raw),
+        prefix=raw[:8],
+        scopes=scopes,
+        person_id=person_id,
+        agent_id=agent_id,
+        created_at=now,
+    )
+    db_session.add(row)
+    db_session.flush()
+    return IssuedToken(id=row.id, name=name, token=raw, scopes=scopes)
+
+
+def principal_for_agent(agent: Agent, scopes: frozenset[str]) -> Principal:
+    return Principal(
+        kind="agent",
+        id=agent.id,
+        email=agent.email,
+        role=agent.role,
+        queues=tuple(agent.queues or ()),
+        scopes=scopes,
+    )
+
+
+def principal_for_person(person: Person, scopes: frozenset[str]) -> Principal:
+    return Principal(
+        kind="person",
+        id=person.id,
+        email=person.email,
+        role=person.role,
+        account_id=person.account_id,
+        tenant_id=person.tenant_id,
+        scopes=scopes,
+    )
+
+
+def authenticate(db_session: Session, raw: str) -> Principal:
+    """The principal a bearer token stands for; inactive owners and revoked tokens fail."""
+    row = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if row is None or row.revoked_at is not None:
+        raise AuthenticationFailed("invalid or revoked API token")
+    scopes = frozenset(row.scopes or ())
+    if row.agent_id is not None:
+        agent = db_session.get(Agent, row.agent_id)
+        if agent is None or not agent.active:
+            raise AuthenticationFailed("the token's agent is not active")
+        return principal_for_agent(agent, scopes)
+    person = db_session.get(Person, row.person_id) if row.person_id is not None else None
+    if person is None or not person.active:
+        raise AuthenticationFailed("the token's person is not active")
+    return principal_for_person(person, scopes)
+
+
+def revoke(db_session: Session, *, token_id: int, now: datetime) -> None:
+    row = db_session.get(ApiToken, token_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now

@@ -1,0 +1,1 @@
+"""The directory: accounts (MSPs, partners, direct customers), tenants, people and agents."""

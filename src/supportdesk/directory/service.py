@@ -1,0 +1,321 @@
+"""Directory use cases: one transaction each (committed here), each change audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from supportdesk.auth.principal import Principal
+from supportdesk.auth.rules import can_manage_directory, require_agent
+from supportdesk.core.triage.models import Requester
+from supportdesk.directory import repository
+from supportdesk.directory.models import Account, Agent, Person, Tenant
+from supportdesk.directory.schemas import (
+    AccountCreate,
+    AccountUpdate,
+    AgentCreate,
+    PersonCreate,
+    PersonUpdate,
+    TenantCreate,
+)
+from supportdesk.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from supportdesk.tickets import audit
+
+
+def _deny_or_hide(principal: Principal, account_id: int | None, action: str) -> None:
+    if not can_manage_directory(principal, account_id):
+        raise PermissionDenied(f"you may not {action}", code="forbidden")
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def get_account(db_session: Session, *, account_id: int, principal: Principal) -> Account:
+    row = repository.get_account(db_session, account_id=account_id, principal=principal)
+    if row is None:
+        raise NotFound(f"account {account_id} not found")
+    return row
+
+
+def create_account(
+    db_session: Session, *, data: AccountCreate, principal: Principal, now: datetime
+) -> Account:
+    require_agent(principal, "create accounts")
+    _deny_or_hide(principal, None, "create accounts")
+    row = Account(**data.model_dump(), created_at=now)
+    db_session.add(row)
+    db_session.flush()
+    audit.record(
+        db_session,
+        actor=principal.key,
+        action="account.created",
+        entity="account",
+        entity_id=row.id,
+        account_id=row.id,
+        new=data.model_dump(),
+        at=now,
+    )
+    db_session.commit()
+    return row
+
+
+def update_account(
+    db_session: Session,
+    *,
+    account_id: int,
+    data: AccountUpdate,
+    principal: Principal,
+    now: datetime,
+) -> Account:
+    row = get_account(db_session, account_id=account_id, principal=principal)
+    require_agent(principal, "change accounts")
+    _deny_or_hide(principal, row.id, "change accounts")
+    changes = data.model_dump(exclude_unset=True)
+    old = {k: getattr(row, k) for k in changes}
+    for k, v in changes.items():
+        setattr(row, k, v)
+    audit.record(
+        db_session,
+        actor=principal.key,
+        action="account.updated",
+        entity="account",
+        entity_id=row.id,
+        account_id=row.id,
+        old=old,
+        new=changes,
+        at=now,
+    )
+    db_session.commit()
+    return row
+
+
+def list_accounts(
+    db_session: Session, *, principal: Principal, limit: int = 50, after_id: int = 0
+) -> Sequence[Account]:
+    return repository.list_accounts(db_session, principal=principal, limit=limit, after_id=after_id)
+
+
+# --- tenants -------------------------------------------------------------------------------
+
+
+def get_tenant(db_session: Session, *, tenant_id: int, principal: Principal) -> Tenant:
+    row = repository.get_tenant(db_session, tenant_id=tenant_id, principal=principal)
+    if row is None:
+        raise NotFound(f"tenant {tenant_id} not found")
+    return row
+
+
+def create_tenant(
+    db_session: Session, *, data: TenantCreate, principal: Principal, now: datetime
+) -> Tenant:
+    get_account(db_session, account_id=data.account_id, principal=principal)  # 404 if hidden
+    _deny_or_hide(principal, data.account_id, "add tenants to this account")
+    row = Tenant(account_id=data.account_id, name=data.name, created_at=now)
+    db_session.add(row)
+    db_session.flush()
+    audit.record(
+        db_session,
+        actor=principal.key,
+        action="tenant.created",
+        entity="tenant",
+        entity_id=row.id,
+        account_id=row.account_id,
+        new=data.model_dump(),
+        at=now,
+    )
+    db_session.commit()
+    return row
+
+
+def list_tenants(
+    db_session: Session,
+    *,
+    principal: Principal,
+    limit: int = 50,
+    after_id: int = 0,
+    account_id: int | None = None,
+) -> Sequence[Tenant]:
+    return repository.list_tenants(
+        db_session, principal=principal, limit=limit, after_id=after_id, account_id=account_id
+    )
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+def get_person(db_session: Session, *, person_id: int, principal: Principal) -> Person:
+    row = repository.get_person(db_session, person_id=person_id, principal=principal)
+    if row is None:
+        raise NotFound(f"person {person_id} not found")
+    return row
+
+
+def _check_tenant(
+    db_session: Session, account_id: int | None, tenant_id: int | None, principal: Principal
+) -> None:
+    if tenant_id is None:
+        return
+    tenant = repository.get_tenant(db_session, tenant_id=tenant_id, principal=principal)
+    if tenant is None:
+        raise InvalidInput(f"tenant {tenant_id} not found", field="tenant_id")
+    if account_id is not None and tenant.account_id != account_id:
+        raise InvalidInput("the tenant belongs to another account", field="tenant_id")
+
+
+def create_person(
+    db_session: Session, *, data: PersonCreate, principal: Principal, now: datetime
+) -> Person:
+    if data.account_id is not None and (
+        repository.get_account(db_session, account_id=data.account_id, principal=principal) is None
+    ):
+        raise InvalidInput(f"account {data.account_id} not found", field="account_id")
+    _deny_or_hide(principal, data.account_id, "add people to this account")
+    _check_tenant(db_session, data.account_id, data.tenant_id, principal)
+    if repository.person_by_email(db_session, email=data.email) is not None:
+        raise AlreadyExists(f"{data.email} is already in the directory", field="email")
+    row = Person(**data.model_dump(), created_at=now)
+    db_session.add(row)
+    try:
+        db_session.flush()
+    except IntegrityError as exc:
+        db_session.rollback()
+        raise AlreadyExists(f"{data.email} is already in the directory", field="email") from exc
+    audit.record(
+        db_session,
+        actor=principal.key,
+        action="person.created",
+        entity="person",
+        entity_id=row.id,
+        account_id=row.account_id,
+        new=data.model_dump(),
+        at=now,
+    )
+    db_session.commit()
+    return row
+
+
+def update_person(
+    db_session: Session,
+    *,
+    person_id: int,
+    data: PersonUpdate,
+    principal: Principal,
+    now: datetime,
+) -> Person:
+    row = get_person(db_session, person_id=person_id, principal=principal)
+    _deny_or_hide(principal, row.account_id, "change this person")
+    changes = data.model_dump(exclude_unset=True)
+    if "tenant_id" in changes:
+        _check_tenant(db_session, row.account_id, changes["tenant_id"], principal)
+    old = {k: getattr(row, k) for k in changes}
+    for k, v in changes.items():
+        setattr(row, k, v)
+    audit.record(
+        db_session,
+        actor=principal.key,
+        action="person.updated",
+        entity="person",
+        entity_id=row.id,
+        account_id=row.account_id,
+        old=old,
+        new=changes,
+        at=now,
+    )
+    db_session.commit()
+    return row
+
+
+def list_people(
+    db_session: Session,
+    *,
+    principal: Principal,
+    limit: int = 50,
+    after_id: int = 0,
+    account_id: int | None = None,
+    tenant_id: int | None = None,
+) -> Sequence[Person]:
+    return repository.list_people(
+        db_session,
+        principal=principal,
+        limit=limit,
+        after_id=after_id,
+        account_id=account_id,
+        tenant_id=tenant_id,
+    )
+
+
+# --- agents --------------------------------------------------------------------------------
+
+
+def create_agent(
+    db_session: Session, *, data: AgentCreate, principal: Principal, now: datetime
+) -> Agent:
+    require_agent(principal, "add agents")
+    if not principal.sees_all:
+        raise PermissionDenied("only administrators may add agents", code="admins_only")
+    row = Agent(**data.model_dump(), created_at=now)
+    db_session.add(row)
+    try:
+        db_session.flush()
+    except IntegrityError as exc:
+        db_session.rollback()
+        raise AlreadyExists(f"{data.email} is already an agent", field="email") from exc
+    audit.record(
+        db_session,
+        actor=principal.key,
+        action="agent.created",
+        entity="agent",
+        entity_id=row.id,
+        new=data.model_dump(),
+        at=now,
+    )
+    db_session.commit()
+    return row
+
+
+def list_agents(
+    db_session: Session, *, principal: Principal, limit: int = 50, after_id: int = 0
+) -> Sequence[Agent]:
+    require_agent(principal, "list agents")
+    return repository.list_agents(db_session, limit=limit, after_id=after_id)
+
+
+# --- requester resolution ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedRequester:
+    """Who a submission comes from, as the triage core needs it, plus directory links."""
+
+    requester: Requester
+    person: Person | None
+    account: Account | None
+    tenant_id: int | None
+
+
+def resolve_requester(db_session: Session, *, email: str | None) -> ResolvedRequester:
+    """Look the sender up by email. Unknown senders are role `unknown` and must verify."""
+    person = repository.person_by_email(db_session, email=email) if email else None
+    if person is None:
+        return ResolvedRequester(
+            requester=Requester(email=email, role="unknown", active=True, verified=False),
+            person=None,
+            account=None,
+            tenant_id=None,
+        )
+    account = db_session.get(Account, person.account_id) if person.account_id else None
+    return ResolvedRequester(
+        requester=Requester(
+            email=person.email,
+            role=person.role,
+            active=person.active,
+            verified=person.verified,
+        ),
+        person=person,
+        account=account,
+        tenant_id=person.tenant_id,
+    )

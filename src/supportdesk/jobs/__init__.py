@@ -1,0 +1,1 @@
+"""Scheduled work: SLA sweeps and escalations, calling service functions and set-based SQL."""

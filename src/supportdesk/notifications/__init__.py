@@ -1,0 +1,1 @@
+"""Notifications: a narrow `Notifier` port, an outbox table and its dispatcher."""

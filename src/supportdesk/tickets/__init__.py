@@ -1,0 +1,1 @@
+"""Tickets: intake through triage, the lifecycle, SLA clocks and the audit trail."""

@@ -1,0 +1,1089 @@
+"""Ticket use cases: load -> core -> persist -> audit -> notify, one transaction each.
+
+Every function takes the session, the acting `Principal`, the `Intake` (policy + model) where
+triage or SLA data is needed, and `now` (the caller's clock). Tickets the caller may not see are
+reported as not found. SLA instants are recomputed from the event log after every change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from supportdesk.auth.principal import ACCOUNT_ADMIN_ROLES, Principal
+from supportdesk.auth.rules import require_agent
+from supportdesk.core.triage.models import MAX_DESCRIPTION, TicketIn, TriageDecision
+from supportdesk.core.triage.models import Account as AccountIn
+from supportdesk.directory.models import Account, Agent, Person
+from supportdesk.directory.service import ResolvedRequester, resolve_requester
+from supportdesk.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from supportdesk.notifications import outbox
+from supportdesk.tickets import audit, lifecycle, repository
+from supportdesk.tickets.intake import Intake
+from supportdesk.tickets.models import AuditEvent, IdempotencyKey, Ticket, TicketMessage
+from supportdesk.tickets.repository import TicketFilters
+from supportdesk.tickets.schemas import (
+    MergeIn,
+    ReplyIn,
+    SplitIn,
+    TicketSubmit,
+    TicketUpdate,
+    TransitionIn,
+    VerifyIn,
+)
+from supportdesk.tickets.sla import (
+    FAR_FUTURE,
+    STOPPED_STATUSES,
+    evaluate,
+    pauses_from_history,
+)
+
+#: The tier assumed for a sender the directory does not know (the path is verify_identity anyway).
+UNKNOWN_TIER = "free"
+STATUS_ACTION = "status.changed"
+DEFAULT_REPLIES = {
+    "redirect_to_msp": (
+        "Thanks for reaching out. Support for your organisation is provided by your managed "
+        "service provider: please contact them first; they will open a ticket with us if needed."
+    ),
+    "help_center_only": (
+        "Your plan includes self-service support: the Help Center has guides for most questions. "
+        "To get ticket support, talk to our sales team about a support plan."
+    ),
+    "await_msp_confirmation": (
+        "We have asked your service provider to confirm this request. Once they do, the ticket "
+        "opens and our response-time target starts."
+    ),
+    "verify_identity": (
+        "Before we can help we need to verify your identity. An agent will contact you."
+    ),
+}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _visible(db_session: Session, ticket_id: int, principal: Principal) -> Ticket:
+    ticket = repository.get(db_session, ticket_id=ticket_id, principal=principal)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return ticket
+
+
+def _audit(
+    db_session: Session,
+    ticket: Ticket,
+    principal: Principal | str,
+    action: str,
+    now: datetime,
+    old: object = None,
+    new: object = None,
+) -> None:
+    actor = principal if isinstance(principal, str) else principal.key
+    audit.record(
+        db_session,
+        actor=actor,
+        action=action,
+        entity="ticket",
+        entity_id=ticket.id,
+        ticket_id=ticket.id,
+        account_id=ticket.account_id,
+        old=old,
+        new=new,
+        at=now,
+    )
+
+
+def _set_status(
+    db_session: Session,
+    ticket: Ticket,
+    new: str,
+    actor: Principal | str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    old = ticket.status
+    if old == new:
+        return
+    lifecycle.check(old, new)
+    ticket.status = new
+    ticket.updated_at = now
+    if new == "resolved":
+        ticket.resolved_at = now
+    elif new == "closed":
+        ticket.closed_at = now
+    elif old == "resolved":
+        ticket.resolved_at = None
+    payload: dict[str, object] = {"status": new}
+    if reason:
+        payload["reason"] = reason
+    _audit(db_session, ticket, actor, STATUS_ACTION, now, old={"status": old}, new=payload)
+
+
+def _message(
+    db_session: Session,
+    ticket: Ticket,
+    *,
+    author: str,
+    side: str,
+    visibility: str,
+    body: str,
+    now: datetime,
+) -> TicketMessage:
+    msg = TicketMessage(
+        ticket_id=ticket.id,
+        author=author,
+        author_side=side,
+        visibility=visibility,
+        body=body,
+        created_at=now,
+    )
+    db_session.add(msg)
+    return msg
+
+
+def _notify_requester(
+    db_session: Session, ticket: Ticket, kind: str, now: datetime, payload: dict[str, object]
+) -> None:
+    if not ticket.requester_email:
+        return
+    outbox.enqueue(
+        db_session,
+        dedupe_key=f"t{ticket.id}:{kind}:{now.isoformat()}",
+        recipient=ticket.requester_email,
+        kind=kind,
+        ticket_id=ticket.id,
+        payload=payload,
+        now=now,
+    )
+
+
+def _status_history(db_session: Session, ticket: Ticket) -> list[tuple[datetime, str]]:
+    db_session.flush()
+    rows = db_session.execute(
+        select(AuditEvent.at, AuditEvent.new)
+        .where(AuditEvent.ticket_id == ticket.id, AuditEvent.action == STATUS_ACTION)
+        .order_by(AuditEvent.id)
+    ).all()
+    return [(at, str((new or {}).get("status"))) for at, new in rows]
+
+
+def recompute_sla(db_session: Session, ticket: Ticket, intake: Intake, now: datetime) -> None:
+    """Derive every SLA column from the status history, the targets and the calendar."""
+    cal = intake.calendar(ticket.tier)
+    fr_target = res_target = None
+    if ticket.severity is not None:
+        fr_target = intake.target(ticket.tier, ticket.severity, "first_response")
+        res_target = intake.target(ticket.tier, ticket.severity, "resolution")
+    has_children = bool(repository.children_ids(db_session, ticket_id=ticket.id))
+    if (
+        ticket.sla_started_at is None
+        or cal is None
+        or fr_target is None
+        or has_children
+        or ticket.merged_into_id is not None
+    ):
+        ticket.first_response_due_at = ticket.first_response_at_risk_at = None
+        ticket.resolution_due_at = ticket.resolution_at_risk_at = None
+        ticket.next_due_at = ticket.next_at_risk_at = None
+        ticket.sla_clock = None
+        ticket.sla_paused = False
+        ticket.sla_at_risk = False
+        ticket.sort_at = FAR_FUTURE
+        return
+    start = ticket.sla_started_at
+    pauses, paused_now = pauses_from_history(_status_history(db_session, ticket), now, start)
+    stopped = ticket.status in STOPPED_STATUSES
+    finished_at = (ticket.resolved_at or ticket.closed_at or now) if stopped else None
+    fraction = intake.at_risk_fraction
+    fr = evaluate(
+        kind="first_response",
+        tier_calendar=cal,
+        target=fr_target,
+        start=start,
+        pauses=pauses,
+        stop=ticket.first_responded_at or finished_at,
+        now=now,
+        at_risk_fraction=fraction,
+    )
+    ticket.first_response_due_at = fr.due_at
+    ticket.first_response_at_risk_at = fr.at_risk_at
+    ticket.first_response_breached = fr.breached
+    running = None
+    res = None
+    if res_target is not None:
+        res = evaluate(
+            kind="resolution",
+            tier_calendar=cal,
+            target=res_target,
+            start=start,
+            pauses=pauses,
+            stop=finished_at,
+            now=now,
+            at_risk_fraction=fraction,
+        )
+        ticket.resolution_due_at = res.due_at
+        ticket.resolution_at_risk_at = res.at_risk_at
+        ticket.resolution_breached = res.breached
+    else:
+        ticket.resolution_due_at = ticket.resolution_at_risk_at = None
+        ticket.resolution_breached = False
+    if not stopped and not paused_now:
+        running = fr if fr.stopped_at is None else res
+    ticket.sla_paused = paused_now and not stopped
+    new_clock = running.kind if running is not None else None
+    if new_clock != ticket.sla_clock:
+        ticket.escalation_level = 0
+        ticket.sla_clock = new_clock
+    ticket.next_due_at = running.due_at if running is not None else None
+    ticket.next_at_risk_at = running.at_risk_at if running is not None else None
+    ticket.sort_at = ticket.next_due_at or FAR_FUTURE
+    ticket.sla_at_risk = running is not None and now >= running.at_risk_at
+    ticket.sla_breached = ticket.first_response_breached or ticket.resolution_breached
+
+
+def _reply_for(intake: Intake, path: str) -> str:
+    policy = intake.policy
+    replies = getattr(policy, "replies", {}) or {}
+    for rule in getattr(policy, "support_path", ()):
+        if rule.path == path and getattr(rule, "reply", None):
+            return str(replies.get(rule.reply, rule.reply))
+    return str(replies.get(path, DEFAULT_REPLIES.get(path, "")))
+
+
+def _account_admin_emails(db_session: Session, account_id: int | None) -> list[str]:
+    if account_id is None:
+        return []
+    q = select(Person.email).where(
+        Person.account_id == account_id,
+        Person.role.in_(sorted(ACCOUNT_ADMIN_ROLES)),
+        Person.active.is_(True),
+    )
+    return list(db_session.scalars(q.order_by(Person.id)).all())
+
+
+def _page_on_call(db_session: Session, ticket: Ticket, intake: Intake, now: datetime) -> None:
+    """Escalation steps at `open` (e.g. Premium S1 pages on-call at once)."""
+    from supportdesk.jobs.escalation import open_steps, recipients_for
+
+    for step in open_steps(intake.policy, ticket.tier, ticket.severity):
+        for agent, not_before in recipients_for(db_session, step, ticket.queue, now):
+            outbox.enqueue(
+                db_session,
+                dedupe_key=f"esc:{ticket.id}:{step.step}:{agent.email}",
+                recipient=agent.email,
+                kind=f"escalation.{step.step}",
+                ticket_id=ticket.id,
+                payload={"ticket_id": ticket.id, "step": step.step, "severity": ticket.severity},
+                now=now,
+                not_before=not_before,
+            )
+
+
+def _start_sla(db_session: Session, ticket: Ticket, intake: Intake, now: datetime) -> None:
+    if ticket.sla_started_at is None and intake.target(
+        ticket.tier, ticket.severity or 3, "first_response"
+    ):
+        ticket.sla_started_at = now
+        _audit(db_session, ticket, "system", "sla.started", now, new={"at": now.isoformat()})
+        _page_on_call(db_session, ticket, intake, now)
+
+
+def _decision_json(decision: TriageDecision) -> dict[str, object]:
+    return decision.model_dump(mode="json", exclude={"redacted_subject", "redacted_description"})
+
+
+def _ticket_in(ticket: Ticket, resolved: ResolvedRequester, description: str) -> TicketIn:
+    account = resolved.account
+    return TicketIn(
+        id=str(ticket.id) if ticket.id else None,
+        submitted_at=ticket.submitted_at,
+        channel=ticket.channel,
+        requester=resolved.requester,
+        account=AccountIn(
+            name=account.name if account else None, tier=account.tier if account else ticket.tier
+        ),
+        msp_involvement=ticket.msp_involvement,
+        subject=ticket.subject,
+        description=description[-MAX_DESCRIPTION:],
+        category=ticket.claimed_category,
+        severity=ticket.claimed_severity,
+        fields=dict(ticket.fields or {}),
+    )
+
+
+def _apply_request(ticket: Ticket, decision: TriageDecision, index: int) -> None:
+    req = decision.requests[index]
+    ticket.category = req.category
+    ticket.queue = req.queue
+    ticket.severity = req.severity
+    ticket.missing = list(req.missing)
+    ticket.questions = list(req.questions)
+
+
+def _ask_for_missing(db_session: Session, ticket: Ticket, now: datetime) -> None:
+    body = "To help you we need a few details:\n" + "\n".join(f"- {q}" for q in ticket.questions)
+    _message(
+        db_session, ticket, author="system", side="system", visibility="public", body=body, now=now
+    )
+    _notify_requester(
+        db_session, ticket, "ticket.needs_info", now, {"questions": list(ticket.questions)}
+    )
+
+
+def _apply_decision(
+    db_session: Session,
+    ticket: Ticket,
+    decision: TriageDecision,
+    intake: Intake,
+    actor: Principal | str,
+    now: datetime,
+) -> list[Ticket]:
+    """Store the decision on the ticket and move it to the status its path asks for.
+    Returns the tickets touched (the ticket and any children created)."""
+    ticket.support_path = decision.support_path
+    ticket.channel_allowed = decision.channel_allowed
+    ticket.secrets = sorted(set(ticket.secrets or []) | set(decision.secrets))
+    ticket.decision = _decision_json(decision)
+    ticket.policy_version = decision.policy_version
+    ticket.subject = decision.redacted_subject
+    ticket.description = decision.redacted_description
+    ticket.updated_at = now
+    path = decision.support_path
+    touched = [ticket]
+    if path != "accept":
+        ticket.missing, ticket.questions = [], []
+        if decision.requests:
+            first = decision.requests[0]
+            ticket.category, ticket.queue = first.category, first.queue
+            ticket.severity = first.severity
+    if path == "accept":
+        if len(decision.requests) <= 1:
+            if decision.requests:
+                _apply_request(ticket, decision, 0)
+            _set_status(db_session, ticket, "needs_info" if ticket.missing else "open", actor, now)
+            _start_sla(db_session, ticket, intake, now)
+            if ticket.missing:
+                _ask_for_missing(db_session, ticket, now)
+        else:
+            _apply_request(ticket, decision, 0)
+            ticket.missing, ticket.questions = [], []
+            _set_status(db_session, ticket, "open", actor, now)
+            for i, req in enumerate(decision.requests):
+                child = _new_child(ticket, now, req.text or ticket.description, i)
+                db_session.add(child)
+                db_session.flush()
+                _apply_request(child, decision, i)
+                child.decision = {
+                    "request": req.model_dump(mode="json"),
+                    "reasons": [
+                        r.model_dump(mode="json")
+                        for r in decision.reasons
+                        if r.request in (None, i)
+                    ],
+                }
+                _audit(
+                    db_session, child, actor, "ticket.created", now, new={"parent_id": ticket.id}
+                )
+                _set_status(
+                    db_session, child, "needs_info" if child.missing else "open", actor, now
+                )
+                _start_sla(db_session, child, intake, now)
+                if child.missing:
+                    _ask_for_missing(db_session, child, now)
+                touched.append(child)
+            _audit(
+                db_session,
+                ticket,
+                actor,
+                "ticket.split",
+                now,
+                new={"children": [c.id for c in touched[1:]]},
+            )
+    elif path == "await_msp_confirmation":
+        _set_status(db_session, ticket, "awaiting_msp", actor, now)
+        for email in _account_admin_emails(db_session, ticket.account_id):
+            outbox.enqueue(
+                db_session,
+                dedupe_key=f"t{ticket.id}:msp_confirm:{email}",
+                recipient=email,
+                kind="ticket.awaiting_msp",
+                ticket_id=ticket.id,
+                payload={"ticket_id": ticket.id, "subject": ticket.subject},
+                now=now,
+            )
+    elif path == "redirect_to_msp":
+        _set_status(db_session, ticket, "redirected", actor, now)
+    elif path == "help_center_only":
+        _set_status(db_session, ticket, "help_center", actor, now)
+    else:
+        _set_status(db_session, ticket, "verifying", actor, now)
+    if path != "accept":
+        ticket.reply_text = _reply_for(intake, path)
+        _message(
+            db_session,
+            ticket,
+            author="system",
+            side="system",
+            visibility="public",
+            body=ticket.reply_text,
+            now=now,
+        )
+        _notify_requester(db_session, ticket, f"ticket.{path}", now, {"reply": ticket.reply_text})
+    if decision.secrets:
+        kinds = ", ".join(decision.secrets)
+        _message(
+            db_session,
+            ticket,
+            author="system",
+            side="system",
+            visibility="public",
+            body=f"We removed secrets from your message before storing it ({kinds}). "
+            "Please rotate them: they were sent in clear text.",
+            now=now,
+        )
+        _notify_requester(
+            db_session, ticket, "ticket.secrets_redacted", now, {"kinds": decision.secrets}
+        )
+    for t in touched:
+        recompute_sla(db_session, t, intake, now)
+    return touched
+
+
+def _new_child(parent: Ticket, now: datetime, text: str, index: int) -> Ticket:
+    return Ticket(
+        parent_id=parent.id,
+        account_id=parent.account_id,
+        tenant_id=parent.tenant_id,
+        requester_id=parent.requester_id,
+        requester_email=parent.requester_email,
+        channel=parent.channel,
+        tier=parent.tier,
+        msp_involvement=parent.msp_involvement,
+        subject=f"{parent.subject} (part {index + 1})" if parent.subject else f"Part {index + 1}",
+        description=text,
+        claimed_category=None,
+        claimed_severity=None,
+        fields=dict(parent.fields or {}),
+        status="new",
+        support_path=parent.support_path,
+        channel_allowed=parent.channel_allowed,
+        missing=[],
+        questions=[],
+        secrets=list(parent.secrets or []),
+        decision={},
+        policy_version=parent.policy_version,
+        submitted_at=parent.submitted_at,
+        created_at=now,
+        updated_at=now,
+        sla_started_at=parent.sla_started_at if parent.merged_into_id is None else None,
+        sort_at=FAR_FUTURE,
+        escalation_level=0,
+    )
+
+
+# --- intake --------------------------------------------------------------------------------
+
+
+def request_hash(data: TicketSubmit) -> str:
+    raw = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _requester_email(data: TicketSubmit, principal: Principal) -> str | None:
+    if principal.is_agent:
+        if not data.requester_email:
+            raise InvalidInput(
+                "agents and integrations must say who the request is from",
+                field="requester_email",
+            )
+        return data.requester_email.strip().lower()
+    if data.requester_email and data.requester_email.strip().lower() != principal.email:
+        raise InvalidInput("you can only submit requests as yourself", field="requester_email")
+    if data.msp_involvement is not None:
+        raise InvalidInput("only agents may set msp_involvement", field="msp_involvement")
+    return principal.email
+
+
+def submit(
+    db_session: Session,
+    *,
+    data: TicketSubmit,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> tuple[Ticket, bool]:
+    """Triage a submission and store it. Returns (ticket, created); a retry with the same
+    Idempotency-Key and body returns the first ticket with created=False."""
+    if idempotency_key is not None:
+        if not 1 <= len(idempotency_key) <= 255:
+            raise InvalidInput("Idempotency-Key must be 1..255 characters", field="Idempotency-Key")
+        existing = _replay(db_session, principal, idempotency_key, data)
+        if existing is not None:
+            return existing, False
+    email = _requester_email(data, principal)
+    resolved = resolve_requester(db_session, email=email)
+    account = resolved.account
+    submitted_at = data.submitted_at or now
+    ticket = Ticket(
+        account_id=account.id if account else None,
+        tenant_id=resolved.tenant_id,
+        requester_id=resolved.person.id if resolved.person else None,
+        requester_email=email,
+        channel=data.channel,
+        tier=account.tier if account else UNKNOWN_TIER,
+        msp_involvement=data.msp_involvement or "none",
+        subject=data.subject,
+        description="",
+        claimed_category=data.category,
+        claimed_severity=data.severity,
+        fields=dict(data.fields),
+        status="new",
+        support_path="",
+        missing=[],
+        questions=[],
+        secrets=[],
+        decision={},
+        submitted_at=submitted_at,
+        created_at=now,
+        updated_at=now,
+        sort_at=FAR_FUTURE,
+        escalation_level=0,
+    )
+    decision = intake.triage(_ticket_in(ticket, resolved, data.description), now)
+    ticket.subject = decision.redacted_subject
+    ticket.description = decision.redacted_description
+    db_session.add(ticket)
+    if idempotency_key is not None:
+        db_session.add(
+            IdempotencyKey(
+                principal=principal.key,
+                key=idempotency_key,
+                request_hash=request_hash(data),
+                created_at=now,
+            )
+        )
+    try:
+        db_session.flush()
+    except IntegrityError:
+        db_session.rollback()
+        existing = (
+            _replay(db_session, principal, idempotency_key, data) if idempotency_key else None
+        )
+        if existing is None:
+            raise
+        return existing, False
+    if idempotency_key is not None:
+        key_row = db_session.scalar(
+            select(IdempotencyKey).where(
+                IdempotencyKey.principal == principal.key, IdempotencyKey.key == idempotency_key
+            )
+        )
+        if key_row is not None:
+            key_row.ticket_id = ticket.id
+    _audit(
+        db_session,
+        ticket,
+        principal,
+        "ticket.created",
+        now,
+        new={
+            "channel": ticket.channel,
+            "requester": email,
+            "submitted_at": submitted_at.isoformat(),
+        },
+    )
+    _apply_decision(db_session, ticket, decision, intake, principal, now)
+    try:
+        db_session.commit()
+    except IntegrityError:
+        db_session.rollback()
+        existing = (
+            _replay(db_session, principal, idempotency_key, data) if idempotency_key else None
+        )
+        if existing is None:
+            raise
+        return existing, False
+    return ticket, True
+
+
+def _replay(
+    db_session: Session, principal: Principal, key: str, data: TicketSubmit
+) -> Ticket | None:
+    row = db_session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.principal == principal.key, IdempotencyKey.key == key
+        )
+    )
+    if row is None:
+        return None
+    if row.request_hash != request_hash(data):
+        raise IdempotencyConflict(
+            "this Idempotency-Key was already used with a different request body",
+            field="Idempotency-Key",
+        )
+    ticket = db_session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
+    if ticket is None:
+        raise NotFound("the ticket created with this Idempotency-Key no longer exists")
+    return ticket
+
+
+def triage_only(
+    db_session: Session, *, ticket: TicketIn, intake: Intake, now: datetime
+) -> TriageDecision:
+    """The decision the core would make, without storing anything."""
+    return intake.triage(ticket, now)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get(db_session: Session, *, ticket_id: int, principal: Principal) -> Ticket:
+    return _visible(db_session, ticket_id, principal)
+
+
+def list_tickets(
+    db_session: Session,
+    *,
+    principal: Principal,
+    filters: TicketFilters,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Ticket], str | None]:
+    return repository.list_page(
+        db_session, principal=principal, filters=filters, limit=limit, cursor=cursor
+    )
+
+
+def children(db_session: Session, *, ticket: Ticket) -> list[int]:
+    return repository.children_ids(db_session, ticket_id=ticket.id)
+
+
+def messages(
+    db_session: Session, *, ticket_id: int, principal: Principal
+) -> Sequence[TicketMessage]:
+    ticket = _visible(db_session, ticket_id, principal)
+    return repository.messages(db_session, ticket_id=ticket.id, internal=principal.is_agent)
+
+
+def audit_events(
+    db_session: Session, *, ticket_id: int, principal: Principal
+) -> Sequence[AuditEvent]:
+    ticket = _visible(db_session, ticket_id, principal)
+    return audit.for_ticket(db_session, ticket_id=ticket.id)
+
+
+# --- agent actions -------------------------------------------------------------------------
+
+
+def update(
+    db_session: Session,
+    *,
+    ticket_id: int,
+    data: TicketUpdate,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+) -> Ticket:
+    """Assign, re-categorise (re-routes to the category's queue unless a queue is given),
+    change severity (a reason is required)."""
+    ticket = _visible(db_session, ticket_id, principal)
+    require_agent(principal, "change tickets")
+    changes = data.model_dump(exclude_unset=True)
+    reason = changes.pop("severity_reason", None)
+    if "assignee_id" in changes and changes["assignee_id"] is not None:
+        agent = db_session.get(Agent, changes["assignee_id"])
+        if agent is None or not agent.active:
+            raise InvalidInput("no active agent with this id", field="assignee_id")
+    if "category" in changes and changes["category"] is None:
+        raise InvalidInput("category cannot be cleared", field="category")
+    if "severity" in changes:
+        if changes["severity"] is None:
+            raise InvalidInput("severity cannot be cleared", field="severity")
+        if changes["severity"] != ticket.severity and not reason:
+            raise InvalidInput("changing severity needs a reason", field="severity_reason")
+    if "queue" in changes:
+        if changes["queue"] is None:
+            raise InvalidInput("queue cannot be cleared", field="queue")
+        if changes["queue"] not in intake.policy.queues:
+            raise InvalidInput(f"unknown queue {changes['queue']!r}", field="queue")
+    if "category" in changes and "queue" not in changes:
+        changes["queue"] = intake.queue_for(changes["category"])
+    old = {k: getattr(ticket, k) for k in changes}
+    diff = {k: v for k, v in changes.items() if old[k] != v}
+    if not diff:
+        return ticket
+    for k, v in diff.items():
+        setattr(ticket, k, v)
+    ticket.updated_at = now
+    actions = {"assignee_id": "assigned", "category": "recategorised", "severity": "severity"}
+    action = next((actions[k] for k in actions if k in diff), "updated")
+    new: dict[str, object] = dict(diff)
+    if "severity" in diff:
+        new["reason"] = reason
+    _audit(
+        db_session,
+        ticket,
+        principal,
+        f"ticket.{action}",
+        now,
+        old={k: old[k] for k in diff},
+        new=new,
+    )
+    if "assignee_id" in diff and diff["assignee_id"] is not None:
+        agent = db_session.get(Agent, diff["assignee_id"])
+        if agent is not None:
+            outbox.enqueue(
+                db_session,
+                dedupe_key=f"t{ticket.id}:assigned:{agent.id}:{now.isoformat()}",
+                recipient=agent.email,
+                kind="ticket.assigned",
+                ticket_id=ticket.id,
+                payload={"ticket_id": ticket.id},
+                now=now,
+            )
+    recompute_sla(db_session, ticket, intake, now)
+    db_session.commit()
+    return ticket
+
+
+def transition(
+    db_session: Session,
+    *,
+    ticket_id: int,
+    data: TransitionIn,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+) -> Ticket:
+    ticket = _visible(db_session, ticket_id, principal)
+    if principal.is_agent:
+        if data.status not in lifecycle.AGENT_TARGETS:
+            raise InvalidInput(
+                f"{data.status} is reached through its own action, not set by hand",
+                field="status",
+            )
+    elif not (
+        data.status in lifecycle.CUSTOMER_TARGETS and ticket.status in lifecycle.CUSTOMER_FROM
+    ):
+        raise PermissionDenied("you may only reopen or close a resolved ticket")
+    _set_status(db_session, ticket, data.status, principal, now, reason=data.reason)
+    if data.status in {"resolved", "closed"}:
+        _notify_requester(db_session, ticket, f"ticket.{data.status}", now, {})
+    recompute_sla(db_session, ticket, intake, now)
+    db_session.commit()
+    return ticket
+
+
+def reply(
+    db_session: Session,
+    *,
+    ticket_id: int,
+    data: ReplyIn,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+) -> Ticket:
+    """A public reply. From an agent: the first one stops the first-response clock. From the
+    requester's side: resumes a paused ticket, reopens a resolved one, and answers a
+    needs-info request (the checklist is re-run on the merged text and fields)."""
+    ticket = _visible(db_session, ticket_id, principal)
+    if ticket.status == "closed":
+        raise lifecycle_error("closed tickets take no replies")
+    body, kinds = intake.redact(data.body)
+    if kinds:
+        ticket.secrets = sorted(set(ticket.secrets or []) | set(kinds))
+    side = "agent" if principal.is_agent else "customer"
+    _message(
+        db_session, ticket, author=principal.key, side=side, visibility="public", body=body, now=now
+    )
+    _audit(db_session, ticket, principal, "ticket.replied", now, new={"side": side})
+    ticket.updated_at = now
+    if principal.is_agent:
+        if data.fields:
+            raise InvalidInput("only the requester's side answers with fields", field="fields")
+        if ticket.first_responded_at is None and ticket.sla_started_at is not None:
+            ticket.first_responded_at = now
+            _audit(
+                db_session,
+                ticket,
+                principal,
+                "sla.first_response",
+                now,
+                new={"at": now.isoformat()},
+            )
+        _notify_requester(db_session, ticket, "ticket.reply", now, {"body": body[:500]})
+    else:
+        if ticket.status == "needs_info":
+            _merge_info(db_session, ticket, body, data.fields, principal, intake, now)
+        elif ticket.status in {"pending_customer", "resolved"}:
+            _set_status(db_session, ticket, "open", principal, now, reason="customer replied")
+        if kinds:
+            _message(
+                db_session,
+                ticket,
+                author="system",
+                side="system",
+                visibility="public",
+                body=f"We removed secrets from your reply before storing it ({', '.join(kinds)}).",
+                now=now,
+            )
+    recompute_sla(db_session, ticket, intake, now)
+    db_session.commit()
+    return ticket
+
+
+def lifecycle_error(message: str) -> Exception:
+    from supportdesk.errors import InvalidTransition
+
+    return InvalidTransition(message, field="status")
+
+
+def _merge_info(
+    db_session: Session,
+    ticket: Ticket,
+    body: str,
+    fields: dict[str, str],
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+) -> None:
+    old_missing = list(ticket.missing)
+    ticket.fields = {**(ticket.fields or {}), **fields}
+    combined = f"{ticket.description}\n\n{body}".strip()
+    if len(combined) > MAX_DESCRIPTION:
+        raise InvalidInput("the ticket text would become too long", field="body")
+    resolved = _resolved_for(db_session, ticket)
+    decision = intake.triage(_ticket_in(ticket, resolved, combined), now)
+    ticket.description = decision.redacted_description
+    ticket.secrets = sorted(set(ticket.secrets or []) | set(decision.secrets))
+    req = next(
+        (r for r in decision.requests if r.category == ticket.category),
+        decision.requests[0] if decision.requests else None,
+    )
+    ticket.missing = list(req.missing) if req else []
+    ticket.questions = list(req.questions) if req else []
+    _audit(
+        db_session,
+        ticket,
+        principal,
+        "ticket.info_received",
+        now,
+        old={"missing": old_missing},
+        new={"missing": ticket.missing, "fields": sorted(fields)},
+    )
+    if ticket.missing:
+        _ask_for_missing(db_session, ticket, now)
+    else:
+        _set_status(db_session, ticket, "open", principal, now, reason="information complete")
+
+
+def _resolved_for(db_session: Session, ticket: Ticket) -> ResolvedRequester:
+    return resolve_requester(db_session, email=ticket.requester_email)
+
+
+def note(
+    db_session: Session,
+    *,
+    ticket_id: int,
+    body: str,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+) -> TicketMessage:
+    ticket = _visible(db_session, ticket_id, principal)
+    require_agent(principal, "write internal notes")
+    text, kinds = intake.redact(body)
+    msg = _message(
+        db_session,
+        ticket,
+        author=principal.key,
+        side="agent",
+        visibility="internal",
+        body=text,
+        now=now,
+    )
+    ticket.updated_at = now
+    _audit(db_session, ticket, principal, "ticket.noted", now, new={"secrets": kinds})
+    db_session.commit()
+    return msg
+
+
+def split(
+    db_session: Session,
+    *,
+    ticket_id: int,
+    data: SplitIn,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+) -> list[Ticket]:
+    """Split a ticket into linked children, each with its own category, queue, severity and
+    SLA (started when the parent's started). The parent becomes their container."""
+    ticket = _visible(db_session, ticket_id, principal)
+    require_agent(principal, "split tickets")
+    if ticket.status in lifecycle.FINISHED or ticket.parent_id is not None:
+        raise lifecycle_error("only a working top-level ticket can be split")
+    if repository.children_ids(db_session, ticket_id=ticket.id):
+        raise lifecycle_error("this ticket is already split")
+    made: list[Ticket] = []
+    for i, part in enumerate(data.parts):
+        queue = part.queue or intake.queue_for(part.category)
+        if queue not in intake.policy.queues:
+            raise InvalidInput(f"unknown queue {queue!r}", field=f"parts.{i}.queue")
+        text, _ = intake.redact(part.text)
+        child = _new_child(ticket, now, text, i)
+        child.category, child.queue, child.severity = part.category, queue, part.severity
+        child.first_responded_at = ticket.first_responded_at
+        db_session.add(child)
+        db_session.flush()
+        _audit(db_session, child, principal, "ticket.created", now, new={"parent_id": ticket.id})
+        _set_status(db_session, child, "open", principal, now)
+        if child.sla_started_at is None and ticket.status not in {"awaiting_msp", "verifying"}:
+            _start_sla(db_session, child, intake, now)
+        made.append(child)
+    _audit(
+        db_session, ticket, principal, "ticket.split", now, new={"children": [c.id for c in made]}
+    )
+    for t in [*made, ticket]:
+        recompute_sla(db_session, t, intake, now)
+    db_session.commit()
+    return made
+
+
+def merge(
+    db_session: Session,
+    *,
+    ticket_id: int,
+    data: MergeIn,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+) -> Ticket:
+    """Merge `ticket_id` into another ticket: the source is closed and points at the target."""
+    source = _visible(db_session, ticket_id, principal)
+    require_agent(principal, "merge tickets")
+    target = _visible(db_session, data.into_ticket_id, principal)
+    if source.id == target.id:
+        raise InvalidInput("a ticket cannot be merged into itself", field="into_ticket_id")
+    if target.status == "closed" or target.merged_into_id is not None:
+        raise InvalidInput("the target ticket is closed", field="into_ticket_id")
+    if source.account_id != target.account_id:
+        raise InvalidInput("tickets of different accounts cannot be merged", field="into_ticket_id")
+    source.merged_into_id = target.id
+    _set_status(db_session, source, "closed", principal, now, reason=f"merged into {target.id}")
+    _audit(db_session, source, principal, "ticket.merged", now, new={"into": target.id})
+    _audit(db_session, target, principal, "ticket.merged_from", now, new={"from": source.id})
+    _message(
+        db_session,
+        target,
+        author=principal.key,
+        side="agent",
+        visibility="internal",
+        body=f"Merged from ticket {source.id}: {source.subject}\n\n{source.description}",
+        now=now,
+    )
+    recompute_sla(db_session, source, intake, now)
+    recompute_sla(db_session, target, intake, now)
+    db_session.commit()
+    return target
+
+
+# --- intake follow-ups ---------------------------------------------------------------------
+
+
+def confirm_msp(
+    db_session: Session, *, ticket_id: int, principal: Principal, intake: Intake, now: datetime
+) -> Ticket:
+    """One action by an MSP/partner admin of the ticket's account (or an agent): re-triage with
+    msp_involvement=confirmed; the SLA clock starts now."""
+    ticket = _visible(db_session, ticket_id, principal)
+    if not principal.is_agent and not (
+        principal.is_account_admin and principal.account_id == ticket.account_id
+    ):
+        raise PermissionDenied("only your service provider's admins can confirm this request")
+    if ticket.status != "awaiting_msp":
+        raise lifecycle_error("this ticket is not waiting for a provider's confirmation")
+    old = ticket.msp_involvement
+    ticket.msp_involvement = "confirmed"
+    _audit(
+        db_session,
+        ticket,
+        principal,
+        "ticket.msp_confirmed",
+        now,
+        old={"msp_involvement": old},
+        new={"msp_involvement": "confirmed"},
+    )
+    return _retriage(db_session, ticket, principal, intake, now)
+
+
+def verify_identity(
+    db_session: Session,
+    *,
+    ticket_id: int,
+    data: VerifyIn,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+) -> Ticket:
+    """An agent's "identity verified": the requester is marked verified (or linked to the
+    directory person they proved to be) and the ticket is re-triaged."""
+    ticket = _visible(db_session, ticket_id, principal)
+    require_agent(principal, "verify identities")
+    if ticket.status != "verifying":
+        raise lifecycle_error("this ticket is not waiting for an identity check")
+    person: Person | None
+    if data.person_id is not None:
+        person = db_session.get(Person, data.person_id)
+        if person is None:
+            raise InvalidInput(f"person {data.person_id} not found", field="person_id")
+    else:
+        person = db_session.get(Person, ticket.requester_id) if ticket.requester_id else None
+        if person is None:
+            raise InvalidInput(
+                "the sender is not in the directory: say which person they are",
+                field="person_id",
+            )
+    if not person.active:
+        raise InvalidInput("this person is not active", field="person_id")
+    old = {"requester_id": ticket.requester_id, "verification": person.verification}
+    person.verification = "verified"
+    ticket.requester_id = person.id
+    ticket.requester_email = person.email
+    ticket.account_id = person.account_id
+    ticket.tenant_id = person.tenant_id
+    account = db_session.get(Account, person.account_id) if person.account_id else None
+    ticket.tier = account.tier if account else ticket.tier
+    _audit(
+        db_session,
+        ticket,
+        principal,
+        "ticket.identity_verified",
+        now,
+        old=old,
+        new={"requester_id": person.id, "verification": "verified"},
+    )
+    return _retriage(db_session, ticket, principal, intake, now)
+
+
+def _retriage(
+    db_session: Session, ticket: Ticket, principal: Principal, intake: Intake, now: datetime
+) -> Ticket:
+    resolved = _resolved_for(db_session, ticket)
+    decision = intake.triage(_ticket_in(ticket, resolved, ticket.description), now)
+    _apply_decision(db_session, ticket, decision, intake, principal, now)
+    db_session.commit()
+    return ticket
