@@ -49,6 +49,32 @@ def _compile(pattern: str) -> re.Pattern[str]:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
 
 
+_ESCAPE = re.compile(r"\\.")
+
+
+class Matcher:
+    """A case-insensitive pattern, searched the fast way when it can be.
+
+    Python's IGNORECASE matching is about twice as slow as a plain search, so a pattern with no
+    upper-case literal is compiled case-sensitively and searched in the lower-cased text (when
+    lower-casing keeps the length, so match positions stay valid for quotes).
+    """
+
+    __slots__ = ("fast", "slow")
+
+    def __init__(self, pattern: str) -> None:
+        self.slow = _compile(pattern)
+        bare = _ESCAPE.sub("", pattern)
+        self.fast = None if any(ch.isupper() for ch in bare) else re.compile(pattern, re.MULTILINE)
+
+    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        if self.fast is not None:
+            low = text.lower() if lowered is None else lowered
+            if len(low) == len(text):
+                return self.fast.search(low)
+        return self.slow.search(text)
+
+
 class Patterns(_Strict):
     """A list of case-insensitive regular expressions, compiled once."""
 
@@ -65,11 +91,19 @@ class Patterns(_Strict):
     def compiled(self) -> tuple[re.Pattern[str], ...]:
         return tuple(_compile(p) for p in self.patterns)
 
-    def first_match(self, text: str) -> re.Match[str] | None:
-        for rx in self.compiled:
-            m = rx.search(text)
-            if m:
-                return m
+    @cached_property
+    def matchers(self) -> tuple[Matcher, ...]:
+        return tuple(Matcher(p) for p in self.patterns)
+
+    def first_match(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        """The first pattern's match (positions index `text`), or None."""
+        if not self.patterns:
+            return None
+        low = text.lower() if lowered is None else lowered
+        for m in self.matchers:
+            found = m.search(text, low)
+            if found:
+                return found
         return None
 
 
@@ -237,8 +271,11 @@ class Signal(_Strict):
         return value
 
     @cached_property
-    def compiled(self) -> re.Pattern[str]:
-        return _compile(self.pattern)
+    def matcher(self) -> Matcher:
+        return Matcher(self.pattern)
+
+    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        return self.matcher.search(text, lowered)
 
 
 class Route(_Strict):

@@ -46,9 +46,10 @@ class RuleScores:
 def rule_scores(text: str, policy: Policy) -> RuleScores:
     scores = dict.fromkeys(CATEGORIES, 0.0)
     evidence: list[Evidence] = []
+    lowered = text.lower()
     for name, cat in policy.categories.items():
         for sig in cat.signals:
-            m = sig.compiled.search(text)
+            m = sig.search(text, lowered)
             if m:
                 scores[name] += sig.weight
                 evidence.append(

@@ -17,17 +17,19 @@ class SeverityFinding:
 
 def assess(text: str, category: str, policy: Policy) -> SeverityFinding:
     """The most severe level whose impact signals match, else the category's default."""
+    lowered = text.lower()
+    impact: bool | None = None
     for level in sorted(policy.severity):
         spec = policy.severity[level]
         for sig in spec.signals:
-            m = sig.compiled.search(text)
-            if m and _has_impact(text, policy):
+            m = sig.search(text, lowered)
+            if m is None:
+                continue
+            if impact is None:
+                impact = policy.severity_impact.first_match(text, lowered) is not None
+            if impact:
                 return SeverityFinding(
                     level, sig.label or sig.pattern, snippet(text, m.start(), m.end())
                 )
     default = policy.categories[category].default_severity
     return SeverityFinding(default, "no broad impact described", "")
-
-
-def _has_impact(text: str, policy: Policy) -> bool:
-    return policy.severity_impact.first_match(text) is not None
