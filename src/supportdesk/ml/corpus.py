@@ -44,8 +44,13 @@ class LabeledTicket:
 
     @property
     def text(self) -> str:
-        """What the model reads: subject, a newline, description."""
-        return f"{self.ticket.get('subject') or ''}\n{self.ticket.get('description') or ''}"
+        """What the model reads: subject, a newline, description (as the triage core joins them
+        when it asks the model about a whole ticket)."""
+        subject = str(self.ticket.get("subject") or "")
+        description = str(self.ticket.get("description") or "")
+        if subject and description:
+            return f"{subject}\n{description}"
+        return subject or description
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -91,6 +96,13 @@ def select(items: Iterable[LabeledTicket], split: Split) -> list[LabeledTicket]:
         return list(items)
     want_test = split == "test"
     return [it for it in items if is_test(it.id) == want_test]
+
+
+def select_ids(ids: Iterable[str], split: str) -> set[str]:
+    """The ids of `ids` that fall in `split` ("train", "test" or "all")."""
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"split must be train, test or all, not {split!r}")
+    return {i for i in ids if split == "all" or is_test(i) == (split == "test")}
 
 
 def _check_expected(expected: Any) -> str | None:

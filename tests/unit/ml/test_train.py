@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from supportdesk.ml.corpus import is_test
+from supportdesk.ml.embedder import MiniLMEmbedder
+from supportdesk.ml.model import HeadBundle
+from supportdesk.ml.train import train, tune_threshold
+from tests.unit.ml.conftest import FIXTURE_CORPUS
+
+
+def test_same_corpus_gives_byte_identical_head(embedder: MiniLMEmbedder, tmp_path: Path) -> None:
+    train(FIXTURE_CORPUS, tmp_path / "one.npz", embedder=embedder, baseline=False)
+    train(FIXTURE_CORPUS, tmp_path / "two.npz", embedder=embedder, baseline=False)
+    one, two = (tmp_path / "one.npz").read_bytes(), (tmp_path / "two.npz").read_bytes()
+    assert one == two
+    assert len(one) < 100_000
+
+
+def test_head_file_records_provenance(embedder: MiniLMEmbedder, tmp_path: Path) -> None:
+    bundle, report = train(FIXTURE_CORPUS, tmp_path / "h.npz", embedder=embedder, baseline=True)
+    loaded = HeadBundle.load(tmp_path / "h.npz")
+    assert loaded.corpus_sha256 == report.corpus_sha256 == bundle.corpus_sha256
+    assert loaded.embedder_id == embedder.id
+    assert loaded.confidence_threshold == report.threshold
+    assert loaded.category.classes == (
+        "credits_usage",
+        "billing",
+        "technical",
+        "access",
+        "integration",
+        "setup",
+        "enablement",
+    )
+    assert report.multi_skipped == 1 and len(report.bad_lines) == 2
+    assert report.train + report.test == report.single
+    assert set(report.test_scores) == {"embedding", "baseline"}
+
+
+def test_nothing_from_the_test_part_reaches_the_head(
+    embedder: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    """Scramble every held-out line (text and labels): heads and threshold must not move."""
+    lines = (FIXTURE_CORPUS / "tiny.jsonl").read_text().splitlines()
+    changed = 0
+    out = []
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            out.append(line)
+            continue
+        if is_test(row["id"]) and len(row["expected"]["requests"]) == 1:
+            row["description"] = "Completely different words about nothing in particular."
+            req = row["expected"]["requests"][0]
+            req["category"] = "enablement" if req["category"] != "enablement" else "billing"
+            req["severity"] = 1
+            changed += 1
+        out.append(json.dumps(row))
+    assert changed >= 3
+    scrambled = tmp_path / "scrambled"
+    scrambled.mkdir()
+    (scrambled / "tiny.jsonl").write_text("\n".join(out) + "\n")
+
+    original, rep_a = train(FIXTURE_CORPUS, None, embedder=embedder, baseline=False)
+    other, rep_b = train(scrambled, None, embedder=embedder, baseline=False)
+    assert original.corpus_sha256 != other.corpus_sha256
+    assert original.confidence_threshold == other.confidence_threshold
+    for head in ("category", "severity"):
+        a, b = getattr(original, head), getattr(other, head)
+        assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
+    assert rep_a.test_scores["embedding"]["category"].correct != (
+        rep_b.test_scores["embedding"]["category"].correct
+    )
+
+
+def test_tune_threshold_picks_lowest_threshold_meeting_target() -> None:
+    conf = [0.99, 0.95, 0.9, 0.8, 0.7, 0.6]
+    ok = [True, True, True, True, False, True]
+    assert tune_threshold(conf, ok, target=1.0, min_accepted=1) == 0.8
+    assert tune_threshold(conf, ok, target=0.8, min_accepted=1) == 0.6
+    assert tune_threshold(conf, ok, target=1.0, min_accepted=5) == 1.0  # never enough accepted
+
+
+def test_tune_threshold_treats_ties_together() -> None:
+    # at 0.9 both tied items are accepted, one of them wrong
+    assert tune_threshold([0.95, 0.9, 0.9], [True, True, False], target=1.0, min_accepted=1) == 0.95
+
+
+def test_tune_threshold_checks_lengths() -> None:
+    with pytest.raises(ValueError):
+        tune_threshold([0.5], [True, False])
