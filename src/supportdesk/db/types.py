@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -36,5 +37,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: Largest id a 32-bit INTEGER column holds; ids above it are refused at the edge.
+DB_ID_MAX = 2_147_483_647
+
 #: JSON everywhere, JSONB on PostgreSQL.
 JSONType: Any = JSON().with_variant(JSONB(), "postgresql")
+
+#: An id as the API accepts it.
+DbId = Annotated[int, Field(ge=1, le=DB_ID_MAX)]

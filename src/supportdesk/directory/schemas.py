@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from supportdesk.core.triage.models import Role
+from supportdesk.db.types import DbId
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Email = Annotated[str, StringConstraints(min_length=3, max_length=320, strip_whitespace=True)]
@@ -32,13 +33,13 @@ class AccountCreate(_In):
     name: Name
     kind: AccountKind
     tier: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    owner_agent_id: int | None = None
+    owner_agent_id: DbId | None = None
 
 
 class AccountUpdate(_In):
     name: Name | None = None
     tier: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    owner_agent_id: int | None = None
+    owner_agent_id: DbId | None = None
 
 
 class AccountRead(BaseModel):
@@ -47,19 +48,19 @@ class AccountRead(BaseModel):
     name: str
     kind: str
     tier: str
-    owner_agent_id: int | None
+    owner_agent_id: DbId | None
     created_at: datetime
 
 
 class TenantCreate(_In):
-    account_id: int
+    account_id: DbId
     name: Name
 
 
 class TenantRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
-    account_id: int
+    account_id: DbId
     name: str
     created_at: datetime
 
@@ -68,8 +69,8 @@ class PersonCreate(_In):
     email: Email
     name: Annotated[str, StringConstraints(max_length=200)] = ""
     role: Role
-    account_id: int | None = None
-    tenant_id: int | None = None
+    account_id: DbId | None = None
+    tenant_id: DbId | None = None
     active: bool = True
     verification: Verification = "verified"
     time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
@@ -82,7 +83,7 @@ class PersonUpdate(_In):
     role: Role | None = None
     active: bool | None = None
     verification: Verification | None = None
-    tenant_id: int | None = None
+    tenant_id: DbId | None = None
     time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
@@ -94,8 +95,8 @@ class PersonRead(BaseModel):
     role: str
     active: bool
     verification: str
-    account_id: int | None
-    tenant_id: int | None
+    account_id: DbId | None
+    tenant_id: DbId | None
     time_zone: str
     created_at: datetime
 

@@ -14,6 +14,7 @@ from supportdesk.core.triage.models import (
     Channel,
     Involvement,
 )
+from supportdesk.db.types import DbId
 
 Status = Literal[
     "new",
@@ -55,7 +56,7 @@ class TicketSubmit(_In):
 
 
 class TicketUpdate(_In):
-    assignee_id: int | None = None
+    assignee_id: DbId | None = None
     category: Category | None = None
     queue: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     severity: Severity | None = None
@@ -91,25 +92,25 @@ class SplitIn(_In):
 
 
 class MergeIn(_In):
-    into_ticket_id: int
+    into_ticket_id: DbId
 
 
 class VerifyIn(_In):
     #: The directory person the requester proved to be (needed when the sender was unknown).
-    person_id: int | None = None
+    person_id: DbId | None = None
 
 
 class TicketRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    parent_id: int | None
-    merged_into_id: int | None
-    account_id: int | None
-    tenant_id: int | None
-    requester_id: int | None
+    parent_id: DbId | None
+    merged_into_id: DbId | None
+    account_id: DbId | None
+    tenant_id: DbId | None
+    requester_id: DbId | None
     requester_email: str | None
-    assignee_id: int | None
+    assignee_id: DbId | None
     channel: str
     tier: str
     msp_involvement: str
@@ -160,7 +161,7 @@ class TicketPage(BaseModel):
 class MessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
-    ticket_id: int
+    ticket_id: DbId
     author: str
     author_side: str
     visibility: str
@@ -172,8 +173,8 @@ class AuditEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     entity: str
-    entity_id: int
-    ticket_id: int | None
+    entity_id: DbId
+    ticket_id: DbId | None
     actor: str
     action: str
     old: Any

@@ -1,0 +1,71 @@
+"""Request dependencies and their `Annotated` aliases (DbSession, CurrentPrincipal, Now...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from supportdesk.auth import tokens
+from supportdesk.auth.principal import Principal
+from supportdesk.auth.rules import require_scope
+from supportdesk.errors import AuthenticationFailed
+from supportdesk.tickets.intake import Intake
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def get_now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def get_intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.get_intake()
+    return intake
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+Now = Annotated[datetime, Depends(get_now)]
+CurrentIntake = Annotated[Intake, Depends(get_intake)]
+
+
+def get_principal(request: Request, db_session: DbSession) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise AuthenticationFailed("send an API token as 'Authorization: Bearer <token>'")
+    principal = tokens.authenticate(db_session, raw.strip())
+    db_session.rollback()  # end the read transaction: SQLite would otherwise hold its lock
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def scoped(scope: str) -> Callable[[Principal], Principal]:
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        require_scope(principal, scope)
+        return principal
+
+    return dependency
+
+
+TicketsReader = Annotated[Principal, Depends(scoped("tickets:read"))]
+TicketsWriter = Annotated[Principal, Depends(scoped("tickets:write"))]
+DirectoryReader = Annotated[Principal, Depends(scoped("directory:read"))]
+DirectoryWriter = Annotated[Principal, Depends(scoped("directory:write"))]
+PolicyReader = Annotated[Principal, Depends(scoped("policy:read"))]
