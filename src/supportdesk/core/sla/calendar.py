@@ -375,6 +375,17 @@ class BusinessCalendar:
             return _EPOCH + timedelta(0, 0, s)
         if self._always:
             return _EPOCH + timedelta(0, 0, s + d)
+        t = self._t
+        if t is not None and t.lo <= s:  # fast path: inlined _add_us on the current table
+            ends = t.ends
+            i = bisect_right(ends, s)
+            if i < len(ends):
+                cum = t.cum
+                st = t.starts[i]
+                target = (cum[i] + s - st if s > st else cum[i]) + d
+                if target <= t.cum_end[-1]:
+                    j = bisect_left(t.cum_end, target, i)
+                    return _EPOCH + timedelta(0, 0, t.starts[j] + target - cum[j])
         return _EPOCH + timedelta(0, 0, self._add_us(s, d))
 
     def add_many(self, starts: Iterable[datetime], duration: timedelta) -> list[datetime]:
