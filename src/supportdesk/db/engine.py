@@ -50,4 +50,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    import supportdesk.db.models  # noqa: F401  (every table mapped before the first flush)
+
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

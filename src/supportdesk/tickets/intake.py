@@ -6,6 +6,7 @@ Loaded once per process (lazily), never per request. Tests build an `Intake` wit
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,7 +54,23 @@ class Intake:
         return result.text, sorted(result.kinds)
 
 
+log = logging.getLogger("supportdesk.intake")
 _lock = threading.Lock()
+
+
+def _load_model() -> TextModel:
+    """The trained text model; when its assets are missing the desk still runs on the policy
+    rules alone (decision reasons then name the `rules-only` model) and says so in the log."""
+    from supportdesk.core.triage.ports import RulesOnlyModel
+    from supportdesk.ml.model import load_default_model
+
+    try:
+        return load_default_model()
+    except (OSError, ValueError, RuntimeError) as exc:
+        log.warning("text model unavailable (%s); triaging with the policy rules only", exc)
+        return RulesOnlyModel()
+
+
 _default: dict[tuple[str | None, bool], Intake] = {}
 
 
@@ -71,8 +88,6 @@ def default_intake(policy_path: Path | None = None, rules_only: bool = False) ->
 
                 model = RulesOnlyModel()
             else:
-                from supportdesk.ml.model import load_default_model
-
-                model = load_default_model()
+                model = _load_model()
             _default[key] = Intake(policy=policy, model=model)
         return _default[key]

@@ -22,7 +22,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset(
         {"awaiting_msp", "redirected", "help_center", "verifying", "needs_info", "open"}
     ),
-    "awaiting_msp": frozenset({"open", "needs_info", "closed"}),
+    "awaiting_msp": frozenset({"open", "needs_info", "help_center", "verifying", "closed"}),
     "redirected": frozenset({"closed"}),
     "help_center": frozenset({"closed"}),
     "verifying": frozenset(
