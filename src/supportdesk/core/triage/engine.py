@@ -237,27 +237,41 @@ def _requests(
     whole = prepared.whole
     if len(prepared.pieces) > 1:
 
-        def keyer(piece: str) -> tuple[str, str] | None:
+        def keyer(piece: str) -> str | None:
+            """The owning queue of a piece the classifier is sure about, else None."""
             c = classify.classify(piece, policy, scored.get(piece, TextSignals()))
-            sure = (
-                c.confidence >= threshold
-                or c.rules.top()[1] >= policy.classification.strong_rule_score
-            )
-            if not sure or c.decided_by == "default":
+            strong = c.rules.top()[1] >= policy.classification.strong_rule_score
+            if c.decided_by == "default" or not (c.confidence >= threshold or strong):
                 return None
-            return c.category, _route(c.category, piece, policy)[0]
+            return _route(c.category, piece, policy)[0]
 
         parts = split.group(prepared.pieces, keyer)
         if len(parts) > 1:
             out = []
             for p in parts:
-                c = classify.classify(p.text, policy, scored.get(p.text, _mean(p.text, scored)))
-                if p.key is not None and c.category != p.key[0]:
-                    c = classify.classify(p.text, policy, TextSignals(), hint=p.key[0])
+                c = classify.classify(p.text, policy, _mean(p.text, scored))
+                if _route(c.category, p.text, policy)[0] != p.key:
+                    # the merged text reads differently from its pieces: keep the pieces' owner
+                    c = _best_for_queue(p.text, p.key, policy, scored)
                 out.append((p.text, c))
             return out
     c = classify.classify(whole, policy, scored.get(whole, TextSignals()), hint=hint)
     return [(whole, c)]
+
+
+def _best_for_queue(
+    text: str, queue: str | None, policy: Policy, scored: dict[str, TextSignals]
+) -> classify.Classification:
+    """The likeliest category among those that route `text` to `queue` (rules, then model)."""
+    signals = _mean(text, scored)
+    rules = classify.rule_scores(text, policy)
+    fits = [name for name in policy.categories if _route(name, text, policy)[0] == queue]
+    best = max(
+        fits or list(policy.categories),
+        key=lambda name: (rules.scores[name], signals.category.get(name, 0.0)),
+    )
+    confidence = signals.category.get(best, 0.5)
+    return classify.Classification(best, confidence, "split", rules, signals.best_category())
 
 
 def _mean(text: str, scored: dict[str, TextSignals]) -> TextSignals:

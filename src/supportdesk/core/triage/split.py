@@ -1,8 +1,10 @@
 """Does a message hold more than one request? Cut it at the policy's explicit markers.
 
 `segments()` is purely textual. `group()` then merges neighbouring segments that the classifier
-puts in the same category and queue, so two symptoms of one problem stay one request, and a
-preamble ("Two questions:") or a pleasantry joins its neighbour.
+gives the same owning queue, so two symptoms of one problem (or a defect plus an access
+question for the same support team) stay one request, and a preamble ("Two questions:") or a
+pleasantry joins its neighbour. A message becomes several requests only when it asks different
+owners (e.g. the usage team and billing).
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ def segments(text: str, policy: Policy) -> list[str]:
 @dataclass(frozen=True)
 class Part:
     text: str
-    key: tuple[str, str] | None  # (category, queue) when the classifier is sure enough
+    key: str | None  # the owning queue, when the classifier is sure enough
 
 
-def group(pieces: list[str], keyer: Callable[[str], tuple[str, str] | None]) -> list[Part]:
+def group(pieces: list[str], keyer: Callable[[str], str | None]) -> list[Part]:
     """Merge consecutive pieces with the same key; unsure pieces join the previous part."""
     parts: list[Part] = []
     for piece in pieces:
@@ -51,7 +53,7 @@ def group(pieces: list[str], keyer: Callable[[str], tuple[str, str] | None]) -> 
         else:
             parts.append(Part(piece, key))
     # A request appearing twice (A, B, A) is still two requests: fold repeats into the first.
-    merged: dict[tuple[str, str] | None, str] = {}
+    merged: dict[str | None, str] = {}
     for p in parts:
         merged[p.key] = merged[p.key] + "\n" + p.text if p.key in merged else p.text
     return [Part(text, key) for key, text in merged.items()]
