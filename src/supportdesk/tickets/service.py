@@ -269,6 +269,7 @@ def _account_admin_emails(db_session: Session, account_id: int | None) -> list[s
         Person.account_id == account_id,
         Person.role.in_(sorted(ACCOUNT_ADMIN_ROLES)),
         Person.active.is_(True),
+        Person.verification == "verified",
     )
     return list(db_session.scalars(q.order_by(Person.id)).all())
 
