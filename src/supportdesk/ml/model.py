@@ -96,7 +96,11 @@ class EmbeddingTextModel:
             raise ModelAssetError("head and embedder dimensions differ")
         self.embedder = embedder
         self.heads = heads
-        self.cache = cache or EmbeddingCache(embedder.id, embedder.dim, max_entries=50_000)
+        self.cache = (
+            cache
+            if cache is not None
+            else EmbeddingCache(embedder.id, embedder.dim, max_entries=50_000)
+        )
         self.confidence_threshold = heads.confidence_threshold
         self.name = f"{embedder.id}+softmax@{heads.corpus_sha256[:12]}"
 

@@ -247,7 +247,8 @@ def train(
         raise ValueError("the training part needs at least two categories")
 
     embedder = embedder or MiniLMEmbedder()
-    cache = cache or EmbeddingCache(embedder.id, embedder.dim)
+    if cache is None:  # not `or`: an empty cache is falsy (it has a length)
+        cache = EmbeddingCache(embedder.id, embedder.dim)
     train_texts = [it.text for it in train_items]
     test_texts = [it.text for it in test_items]
     x_train = cache.embed(embedder, train_texts)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from supportdesk.core.triage.ports import TextModel, TextSignals
+from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.embedder import MiniLMEmbedder, ModelAssetError
 from supportdesk.ml.model import EmbeddingTextModel, HeadBundle, load_default_model
 from supportdesk.ml.train import train
@@ -61,3 +62,10 @@ def test_corrupt_head_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip")
     with pytest.raises(ModelAssetError):
         HeadBundle.load(bad)
+
+
+def test_uses_the_cache_it_is_given(embedder: MiniLMEmbedder, heads: Path) -> None:
+    cache = EmbeddingCache(embedder.id, embedder.dim)
+    model = EmbeddingTextModel(embedder, HeadBundle.load(heads), cache=cache)
+    model.predict(["Teams bot stopped answering"])
+    assert model.cache is cache and len(cache) == 1

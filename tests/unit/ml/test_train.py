@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.corpus import is_test
 from supportdesk.ml.embedder import MiniLMEmbedder
 from supportdesk.ml.model import HeadBundle
@@ -94,3 +95,12 @@ def test_tune_threshold_treats_ties_together() -> None:
 def test_tune_threshold_checks_lengths() -> None:
     with pytest.raises(ValueError):
         tune_threshold([0.5], [True, False])
+
+
+def test_training_fills_and_reuses_the_given_cache(embedder: MiniLMEmbedder) -> None:
+    cache = EmbeddingCache(embedder.id, embedder.dim)  # empty, hence falsy: must still be used
+    train(FIXTURE_CORPUS, None, embedder=embedder, cache=cache, baseline=False)
+    assert len(cache) == 34
+    before = embedder.texts_embedded
+    train(FIXTURE_CORPUS, None, embedder=embedder, cache=cache, baseline=False)
+    assert embedder.texts_embedded == before
