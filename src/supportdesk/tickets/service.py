@@ -975,8 +975,8 @@ def merge(
 ) -> Ticket:
     """Merge `ticket_id` into another ticket: the source is closed and points at the target."""
     source = _visible(db_session, ticket_id, principal)
-    require_agent(principal, "merge tickets")
     target = _visible(db_session, data.into_ticket_id, principal)
+    require_agent(principal, "merge tickets")
     if source.id == target.id:
         raise InvalidInput("a ticket cannot be merged into itself", field="into_ticket_id")
     if target.status == "closed" or target.merged_into_id is not None:
