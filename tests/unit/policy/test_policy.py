@@ -48,7 +48,7 @@ def test_a_tier_without_a_target_is_refused() -> None:
 
 
 def test_a_bad_regular_expression_is_refused() -> None:
-    err = _broken("'phone[- ]?agents?", "'phone[- ?agents?")
+    err = _broken("'\\bphone[- ]?(agent", "'\\bphone[- ?(agent")
     assert any("invalid regular expression" in p for p in err.problems), err.problems
 
 

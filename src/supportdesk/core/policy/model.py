@@ -314,6 +314,8 @@ class ChecklistItem(_Strict):
     only_when_detectors: tuple[str, ...] = ()
     #: Only for these queues (default: every queue of the checklist's categories).
     queues: tuple[str, ...] | None = None
+    #: Only for these categories (default: every category of the checklist).
+    categories: tuple[str, ...] | None = None
     #: Not for requests whose text matches (e.g. how-to questions have no "actual behaviour").
     not_when: Patterns | None = None
 
@@ -369,6 +371,8 @@ class Classification(_Strict):
     #: Below this model confidence (unless the rules decide) the reasons say "low confidence".
     #: A model may carry its own tuned threshold, which then wins.
     low_confidence: float = Field(default=0.55, ge=0, le=1)
+    #: When no severity signal matches, the model's severity is used at or above this probability.
+    severity_model_confidence: float = Field(default=0.6, ge=0, le=1)
 
 
 class Escalation(_Strict):
@@ -421,6 +425,11 @@ class Policy(_Strict):
                 if c not in self.categories:
                     raise ValueError(f"checklist {cl.id!r} names unknown category {c!r}")
             for item in cl.items:
+                for c in item.categories or ():
+                    if c not in cl.categories:
+                        raise ValueError(
+                            f"checklist item {item.id!r} names category {c!r} outside its checklist"
+                        )
                 for q in item.queues or ():
                     if q not in self.queues:
                         raise ValueError(f"checklist item {item.id!r} names unknown queue {q!r}")

@@ -33,8 +33,10 @@ def _applies(cl: Checklist, category: str, ctx: Context) -> bool:
     return cl.applies_when is not None and cl.applies_when.first_match(ctx.whole) is not None
 
 
-def _item_applies(item: ChecklistItem, queue: str, ctx: Context) -> bool:
+def _item_applies(item: ChecklistItem, category: str, queue: str, ctx: Context) -> bool:
     if item.queues is not None and queue not in item.queues:
+        return False
+    if item.categories is not None and category not in item.categories:
         return False
     if (item.only_when is not None or item.only_when_detectors) and not _any(
         item.only_when, item.only_when_detectors, ctx
@@ -50,7 +52,7 @@ def evaluate(category: str, queue: str, ctx: Context, policy: Policy) -> Checkli
             continue
         missing, helpful, questions, present = [], [], [], []
         for item in cl.items:
-            if not _item_applies(item, queue, ctx):
+            if not _item_applies(item, category, queue, ctx):
                 continue
             given = ctx.ticket.fields.get(item.id, "").strip()
             if given or _any(item.patterns, item.detectors, ctx):

@@ -32,6 +32,21 @@ _NAME_BEFORE_NOUN = re.compile(
     rf"({_NAME})(?:'s|’s)?\s+(?i:tenant|workspace|team|office|staff|users|account)\b"
 )
 _QUOTED = re.compile(r"[\"“]([A-Z][^\"”]{2,60})[\"”]")
+#: Two or more capitalised words in a row ("Peak Physio", "Brookfield Realty Group").
+_CAPS_SEQ = re.compile(
+    r"\b([A-Z][a-zà-ÿ'’.&-]+(?:\s+(?:&\s+|and\s+|of\s+|de\s+)?[A-Z][\wà-ÿ'’.&-]*)+)"
+)
+#: Words that start sentences or name products, not customers.
+_NOT_CUSTOMER_WORDS = frozenset(
+    """hi hello hey dear good morning afternoon evening thanks thank please quick call phone chat
+    email note notes log fwd re fw subject from to cc the our we i my this that it they their can
+    could would how why what when where is are do does did hatz premium standard free plan jumpstart
+    slack teams microsoft google okta entra azure sso saml scim mfa api admin portal console msp
+    support billing sales invoice credits credit usage workflow workflows agent agents app apps
+    tenant tenants client clients customer customers user users monday tuesday wednesday thursday
+    friday saturday sunday january february march april may june july august september october
+    november december ai it ok urgent""".split()
+)
 
 _ALL_TENANTS = re.compile(
     r"\b(?:all|every|across|each)\s+(?:(?:\d+\s+)?of\s+)?(?:our|my|the)?\s*(?:\d+\s+)?"
@@ -44,17 +59,25 @@ _OUR_ACCOUNT = re.compile(
     re.IGNORECASE,
 )
 
+_FULL_MONTHS = (
+    r"(?:january|february|march|april|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
+)
 _DATE_TIME = re.compile(
+    # numeric dates and times need no word boundary after them (e.g. "2026-08-03T00:00Z", "12.03.")
+    r"\d{4}-\d\d-\d\d|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.(?:\d{2,4})?|"
+    r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm)\b|\b\d{1,2}:\d\d\b|"
     rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}|"
-    rf"{_DAYS}|\d{{4}}-\d\d-\d\d|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{1,2}}\.\d{{1,2}}\.(?:\d{{2,4}})?|"
-    r"\d{1,2}(?::\d\d)?\s?(?:am|pm)|\d{1,2}:\d\d|yesterday|today|tonight|this (?:morning|afternoon|"
-    r"evening|week|month|weekend|cycle|period)|last (?:night|week|month|weekend|cycle|period|"
-    r"billing period|few days|couple of days|\d+ days)|overnight|earlier today|over the weekend|"
+    rf"{_DAYS}|{_FULL_MONTHS}|q[1-4]|yesterday|today|tonight|this (?:morning|afternoon|"
+    r"evening|week|month|weekend|cycle|period|quarter|year)|last (?:night|week|month|weekend|cycle|"
+    r"period|quarter|year|billing period|few days|couple of days|\d+ days)|all week|overnight|"
+    r"earlier today|over the (?:\w+ )?weekend|weekend|"
     r"since (?:the|last|yesterday|this|[0-9]|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|"
     r"jul|aug|sep|oct|nov|dec)|\d+\s+(?:hours?|days?|weeks?|minutes?)\s+ago|"
-    r"on the \d{1,2}(?:st|nd|rd|th)|"
+    r"(?:on )?the \d{1,2}(?:st|nd|rd|th)|"
     r"(?:start|end|beginning|middle) of (?:the )?(?:month|week|cycle|period)|"
-    rf"in {_MONTHS}|gestern|heute|hier|aujourd.hui|ayer|hoy|ontem|hoje|gisteren|vandaag)\b",
+    rf"in {_MONTHS}|gestern|heute|hier|aujourd.hui|ayer|hoy|ontem|hoje|gisteren|vandaag|"
+    r"semana|woche|semaine|mes pasado|letzten monat|mois dernier)\b",
     re.IGNORECASE,
 )
 
@@ -94,6 +117,12 @@ def _named_tenant(ctx: Context) -> bool:
                 first = name.split()[0] if name.split() else ""
                 if name and not _NOT_NAMES.match(first) and not _NOT_NAMES.match(name):
                     return True
+        for m in _CAPS_SEQ.finditer(text):
+            words = [w.strip("'’.&-").lower().removesuffix("'s") for w in m.group(1).split()]
+            if any(
+                w and w not in _NOT_CUSTOMER_WORDS and w not in ("and", "of", "de") for w in words
+            ):
+                return True
     return False
 
 

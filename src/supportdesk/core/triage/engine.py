@@ -149,9 +149,15 @@ def decide(
         else:
             why("route.category", f"{c.category} requests go to queue {queue}", i)
 
-        sev = severity.assess(text, c.category, policy)
+        sev = severity.assess(text, c.category, policy, scored.get(text) or _mean(text, scored))
         if sev.quote:
             why("severity.impact", f"severity {sev.level}: {sev.label} ({sev.quote!r})", i)
+        elif sev.model_confidence is not None:
+            why(
+                "severity.model",
+                f"severity {sev.level}: {sev.label} ({sev.model_confidence:.2f})",
+                i,
+            )
         else:
             why("severity.default", f"severity {sev.level}: {sev.label}", i)
         if ticket.severity is not None and ticket.severity != sev.level:
@@ -275,15 +281,18 @@ def _best_for_queue(
 
 
 def _mean(text: str, scored: dict[str, TextSignals]) -> TextSignals:
-    """Signals for a merged part: the average over its pieces that were scored."""
-    found = [s for t, s in scored.items() if t and t in text and s.category]
+    """Signals for a merged part: the average over the scored pieces it is made of."""
+    found = [s for t, s in scored.items() if t and t in text and (s.category or s.severity)]
     if not found:
         return TextSignals()
     cats: dict[str, float] = {}
+    sevs: dict[int, float] = {}
     for s in found:
         for k, v in s.category.items():
             cats[k] = cats.get(k, 0.0) + v / len(found)
-    return TextSignals(category=cats)
+        for lvl, v in s.severity.items():
+            sevs[lvl] = sevs.get(lvl, 0.0) + v / len(found)
+    return TextSignals(category=cats, severity=sevs)
 
 
 def triage_many(

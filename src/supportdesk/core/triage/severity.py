@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from supportdesk.core.policy.model import Policy
+from supportdesk.core.triage.ports import TextSignals
 from supportdesk.core.triage.text import snippet
 
 
@@ -13,10 +14,14 @@ class SeverityFinding:
     level: int
     label: str
     quote: str
+    model_confidence: float | None = None
 
 
-def assess(text: str, category: str, policy: Policy) -> SeverityFinding:
-    """The most severe level whose impact signals match, else the category's default."""
+def assess(
+    text: str, category: str, policy: Policy, signals: TextSignals | None = None
+) -> SeverityFinding:
+    """The most severe level whose impact signals match; else the text model's level when it is
+    confident enough; else the category's default."""
     lowered = text.lower()
     impact: bool | None = None
     for level in sorted(policy.severity):
@@ -31,5 +36,11 @@ def assess(text: str, category: str, policy: Policy) -> SeverityFinding:
                 return SeverityFinding(
                     level, sig.label or sig.pattern, snippet(text, m.start(), m.end())
                 )
+    if signals is not None and signals.severity:
+        guess, p = max(signals.severity.items(), key=lambda kv: kv[1])
+        if p >= policy.classification.severity_model_confidence:
+            return SeverityFinding(
+                guess, f"the text model reads the impact as severity {guess}", "", p
+            )
     default = policy.categories[category].default_severity
     return SeverityFinding(default, "no broad impact described", "")
