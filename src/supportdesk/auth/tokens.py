@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from supportdesk.auth.models import ApiToken
 from supportdesk.auth.principal import (
+    ACCOUNT_ADMIN_ROLES,
     DEFAULT_AGENT_SCOPES,
     DEFAULT_PERSON_SCOPES,
     SCOPES,
@@ -49,6 +50,9 @@ def issue(
         raise InvalidInput("a token belongs to exactly one person or agent", field="person_id")
     if scopes is None:
         scopes = list(DEFAULT_AGENT_SCOPES if agent_id is not None else DEFAULT_PERSON_SCOPES)
+        person = db_session.get(Person, person_id) if person_id is not None else None
+        if person is not None and person.role in ACCOUNT_ADMIN_ROLES:
+            scopes.append("directory:write")  # account admins manage their own people
     for s in scopes:
         if s not in SCOPES:
             raise InvalidInput(f"unknown scope {s!r}", field="scopes")

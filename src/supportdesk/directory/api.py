@@ -20,7 +20,7 @@ from supportdesk.directory.schemas import (
     TenantCreate,
     TenantRead,
 )
-from supportdesk.web.deps import DbSession, DirectoryReader, DirectoryWriter, Now
+from supportdesk.web.deps import CurrentIntake, DbSession, DirectoryReader, DirectoryWriter, Now
 
 router = APIRouter(tags=["directory"])
 Id = Annotated[int, Path(ge=1, le=DB_ID_MAX)]
@@ -39,9 +39,15 @@ def list_accounts(
 
 @router.post("/accounts", status_code=201, response_model=AccountRead)
 def create_account(
-    body: AccountCreate, db_session: DbSession, principal: DirectoryWriter, now: Now
+    body: AccountCreate,
+    db_session: DbSession,
+    principal: DirectoryWriter,
+    intake: CurrentIntake,
+    now: Now,
 ) -> AccountRead:
-    row = service.create_account(db_session, data=body, principal=principal, now=now)
+    row = service.create_account(
+        db_session, data=body, principal=principal, now=now, known_tiers=intake.policy.tiers
+    )
     return AccountRead.model_validate(row)
 
 
@@ -53,10 +59,20 @@ def get_account(account_id: Id, db_session: DbSession, principal: DirectoryReade
 
 @router.patch("/accounts/{account_id}", response_model=AccountRead)
 def update_account(
-    account_id: Id, body: AccountUpdate, db_session: DbSession, principal: DirectoryWriter, now: Now
+    account_id: Id,
+    body: AccountUpdate,
+    db_session: DbSession,
+    principal: DirectoryWriter,
+    intake: CurrentIntake,
+    now: Now,
 ) -> AccountRead:
     row = service.update_account(
-        db_session, account_id=account_id, data=body, principal=principal, now=now
+        db_session,
+        account_id=account_id,
+        data=body,
+        principal=principal,
+        now=now,
+        known_tiers=intake.policy.tiers,
     )
     return AccountRead.model_validate(row)
 

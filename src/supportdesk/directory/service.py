@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,11 +41,32 @@ def get_account(db_session: Session, *, account_id: int, principal: Principal) -
     return row
 
 
+def _check_account_fields(
+    db_session: Session, changes: dict[str, object], known_tiers: Collection[str] | None
+) -> None:
+    owner = changes.get("owner_agent_id")
+    if owner is not None and db_session.get(Agent, owner) is None:
+        raise InvalidInput(f"agent {owner} not found", field="owner_agent_id")
+    tier = changes.get("tier")
+    if tier is not None and known_tiers is not None and tier not in known_tiers:
+        raise InvalidInput(
+            f"unknown tier {tier!r}; the policy has {', '.join(sorted(known_tiers))}",
+            field="tier",
+        )
+
+
 def create_account(
-    db_session: Session, *, data: AccountCreate, principal: Principal, now: datetime
+    db_session: Session,
+    *,
+    data: AccountCreate,
+    principal: Principal,
+    now: datetime,
+    known_tiers: Collection[str] | None = None,
 ) -> Account:
+    """Create an account; `known_tiers` (the policy's tiers) refuses unknown tier names."""
     require_agent(principal, "create accounts")
     _deny_or_hide(principal, None, "create accounts")
+    _check_account_fields(db_session, data.model_dump(), known_tiers)
     row = Account(**data.model_dump(), created_at=now)
     db_session.add(row)
     db_session.flush()
@@ -70,11 +91,17 @@ def update_account(
     data: AccountUpdate,
     principal: Principal,
     now: datetime,
+    known_tiers: Collection[str] | None = None,
 ) -> Account:
     row = get_account(db_session, account_id=account_id, principal=principal)
     require_agent(principal, "change accounts")
     _deny_or_hide(principal, row.id, "change accounts")
     changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise InvalidInput("name cannot be cleared", field="name")
+    if "tier" in changes and changes["tier"] is None:
+        raise InvalidInput("tier cannot be cleared", field="tier")
+    _check_account_fields(db_session, changes, known_tiers)
     old = {k: getattr(row, k) for k in changes}
     for k, v in changes.items():
         setattr(row, k, v)

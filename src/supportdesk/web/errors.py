@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportdesk.errors import (
@@ -103,6 +103,15 @@ async def _data(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _integrity(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint the services did not foresee (e.g. a race on a unique value)."""
+    log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        error_body("conflict", "the change clashes with existing data; retry or adjust it"),
+        status_code=409,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(error_body("internal_error", "something went wrong"), status_code=500)
@@ -113,4 +122,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DataError, _data)
+    app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(Exception, _unexpected)
