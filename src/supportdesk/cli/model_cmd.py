@@ -103,7 +103,9 @@ def info_cmd(
 
 
 def eval_cmd(
-    file: Path = typer.Argument(..., help="Labelled JSON Lines (tickets with `expected`)."),
+    file: Path = typer.Argument(
+        ..., help="Labelled JSON Lines (tickets with `expected`), or a directory of *.jsonl."
+    ),
     policy: Path | None = typer.Option(None, "--policy", help="Policy file (default: published)."),
     split: SplitChoice = typer.Option(
         SplitChoice.all, "--split", help="Corpus part by id hash: test, train or all."
@@ -131,8 +133,15 @@ def eval_cmd(
     if now is not None and now.tzinfo is None:
         fail("--now needs a UTC offset, e.g. 2026-12-01T11:00:00-07:00")
     pol = load_policy_or_exit(policy)
+    files = sorted(file.glob("*.jsonl")) if file.is_dir() else [file]
+    if not files:
+        fail(f"no *.jsonl files in {file}")
     try:
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = [
+            line
+            for f in files
+            for line in f.read_text(encoding="utf-8", errors="replace").splitlines()
+        ]
         exp_lines = (
             expected.read_text(encoding="utf-8", errors="replace").splitlines()
             if expected

@@ -226,13 +226,20 @@ def _fit_pair(
     cats = [it.category for it in train]
     sevs = [str(it.severity) for it in train]
 
-    def cfg(l2: float) -> TrainConfig:
-        return TrainConfig(l2=l2, standardize=standardize)
+    # Categories: balanced class weights, so the rare ones (enablement) are not drowned out; the
+    # threshold is tuned on these very probabilities. Severity: unweighted, so its probabilities
+    # stay calibrated to the real mix (mostly 3) - the triage core acts on a severity guess only
+    # above a fixed probability, and inflated 1/2 probabilities would raise false alarms.
+    def cat_cfg(l2: float) -> TrainConfig:
+        return TrainConfig(l2=l2, standardize=standardize, balanced=True)
 
-    l2_cat, oof = _cv_choose(x_train, cats, CATEGORIES, folds, grid, cfg)
-    l2_sev, _ = _cv_choose(x_train, sevs, SEVERITIES, folds, grid, cfg)
-    cat_head = train_softmax(x_train, cats, CATEGORIES, cfg(l2_cat))
-    sev_head = train_softmax(x_train, sevs, SEVERITIES, cfg(l2_sev))
+    def sev_cfg(l2: float) -> TrainConfig:
+        return TrainConfig(l2=l2, standardize=standardize, balanced=False)
+
+    l2_cat, oof = _cv_choose(x_train, cats, CATEGORIES, folds, grid, cat_cfg)
+    l2_sev, _ = _cv_choose(x_train, sevs, SEVERITIES, folds, grid, sev_cfg)
+    cat_head = train_softmax(x_train, cats, CATEGORIES, cat_cfg(l2_cat))
+    sev_head = train_softmax(x_train, sevs, SEVERITIES, sev_cfg(l2_sev))
     return cat_head, sev_head, l2_cat, l2_sev, oof
 
 
