@@ -179,14 +179,26 @@ def _status_history(db_session: Session, ticket: Ticket) -> list[tuple[datetime,
     return [(at, str((new or {}).get("status"))) for at, new in rows]
 
 
-def recompute_sla(db_session: Session, ticket: Ticket, intake: Intake, now: datetime) -> None:
-    """Derive every SLA column from the status history, the targets and the calendar."""
+def recompute_sla(
+    db_session: Session,
+    ticket: Ticket,
+    intake: Intake,
+    now: datetime,
+    *,
+    history: list[tuple[datetime, str]] | None = None,
+    has_children: bool | None = None,
+) -> None:
+    """Derive every SLA column from the status history, the targets and the calendar.
+
+    `history` and `has_children` may be passed when the caller knows them (a ticket created in
+    this transaction), saving two queries; otherwise they are read from the database."""
     cal = intake.calendar(ticket.tier)
     fr_target = res_target = None
     if ticket.severity is not None:
         fr_target = intake.target(ticket.tier, ticket.severity, "first_response")
         res_target = intake.target(ticket.tier, ticket.severity, "resolution")
-    has_children = bool(repository.children_ids(db_session, ticket_id=ticket.id))
+    if has_children is None:
+        has_children = bool(repository.children_ids(db_session, ticket_id=ticket.id))
     if (
         ticket.sla_started_at is None
         or cal is None
@@ -203,7 +215,9 @@ def recompute_sla(db_session: Session, ticket: Ticket, intake: Intake, now: date
         ticket.sort_at = FAR_FUTURE
         return
     start = ticket.sla_started_at
-    pauses, paused_now = pauses_from_history(_status_history(db_session, ticket), now, start)
+    if history is None:
+        history = _status_history(db_session, ticket)
+    pauses, paused_now = pauses_from_history(history, now, start)
     stopped = ticket.status in STOPPED_STATUSES
     finished_at = (ticket.resolved_at or ticket.closed_at or now) if stopped else None
     fraction = intake.at_risk_fraction
@@ -350,9 +364,12 @@ def _apply_decision(
     intake: Intake,
     actor: Principal | str,
     now: datetime,
+    *,
+    fresh: bool = False,
 ) -> list[Ticket]:
     """Store the decision on the ticket and move it to the status its path asks for.
-    Returns the tickets touched (the ticket and any children created)."""
+    Returns the tickets touched (the ticket and any children created). `fresh`: the ticket was
+    created in this transaction, so its whole status history happened at `now`."""
     ticket.support_path = decision.support_path
     ticket.channel_allowed = decision.channel_allowed
     ticket.secrets = sorted(set(ticket.secrets or []) | set(decision.secrets))
@@ -458,7 +475,17 @@ def _apply_decision(
             db_session, ticket, "ticket.secrets_redacted", now, {"kinds": decision.secrets}
         )
     for t in touched:
-        recompute_sla(db_session, t, intake, now)
+        if fresh:
+            recompute_sla(
+                db_session,
+                t,
+                intake,
+                now,
+                history=[(now, t.status)],
+                has_children=t is ticket and len(touched) > 1,
+            )
+        else:
+            recompute_sla(db_session, t, intake, now)
     return touched
 
 
@@ -567,15 +594,15 @@ def submit(
     ticket.subject = decision.redacted_subject
     ticket.description = decision.redacted_description
     db_session.add(ticket)
+    key_row: IdempotencyKey | None = None
     if idempotency_key is not None:
-        db_session.add(
-            IdempotencyKey(
-                principal=principal.key,
-                key=idempotency_key,
-                request_hash=request_hash(data),
-                created_at=now,
-            )
+        key_row = IdempotencyKey(
+            principal=principal.key,
+            key=idempotency_key,
+            request_hash=request_hash(data),
+            created_at=now,
         )
+        db_session.add(key_row)
     try:
         db_session.flush()
     except IntegrityError:
@@ -586,14 +613,8 @@ def submit(
         if existing is None:
             raise
         return existing, False
-    if idempotency_key is not None:
-        key_row = db_session.scalar(
-            select(IdempotencyKey).where(
-                IdempotencyKey.principal == principal.key, IdempotencyKey.key == idempotency_key
-            )
-        )
-        if key_row is not None:
-            key_row.ticket_id = ticket.id
+    if key_row is not None:
+        key_row.ticket_id = ticket.id
     _audit(
         db_session,
         ticket,
@@ -606,7 +627,7 @@ def submit(
             "submitted_at": submitted_at.isoformat(),
         },
     )
-    _apply_decision(db_session, ticket, decision, intake, principal, now)
+    _apply_decision(db_session, ticket, decision, intake, principal, now, fresh=True)
     try:
         db_session.commit()
     except IntegrityError:
