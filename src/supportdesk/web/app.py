@@ -16,6 +16,7 @@ from supportdesk.tickets.intake import Intake, default_intake
 from supportdesk.web import errors
 from supportdesk.web.api import router as api_router
 from supportdesk.web.deps import system_clock
+from supportdesk.web.pages import install as install_pages
 
 
 def create_app(
@@ -51,4 +52,5 @@ def create_app(
     app.state.get_intake = get_intake
     errors.install(app)
     app.include_router(api_router)
+    install_pages(app)  # the web desk: HTML pages and static files (supportdesk.web.pages)
     return app
