@@ -1,0 +1,165 @@
+"""Read-only queries the pages need beyond the ticket service's (never commit).
+
+Every ticket query goes through `auth.rules.ticket_filter`, the same rule the service and the API
+use, so a page can never show more than the caller may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from supportdesk.auth.principal import Principal
+from supportdesk.auth.rules import tenant_filter, ticket_filter
+from supportdesk.directory.models import Account, Agent, Person, Tenant
+from supportdesk.tickets import lifecycle
+from supportdesk.tickets.models import Ticket
+
+PORTAL_GROUPS = {
+    "active": sorted(lifecycle.WORKING),
+    "done": sorted(lifecycle.FINISHED),
+}
+
+
+def my_tickets(
+    db_session: Session,
+    *,
+    principal: Principal,
+    group: str,
+    limit: int,
+    before_id: int | None,
+) -> tuple[list[Ticket], int | None]:
+    """Tickets the person may see, newest first, keyset-paged on id."""
+    q = select(Ticket).where(ticket_filter(principal))
+    statuses = PORTAL_GROUPS.get(group)
+    if statuses:
+        q = q.where(Ticket.status.in_(statuses))
+    if before_id is not None:
+        q = q.where(Ticket.id < before_id)
+    rows = list(db_session.scalars(q.order_by(Ticket.id.desc()).limit(limit + 1)).all())
+    more = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        more = rows[-1].id
+    return rows, more
+
+
+def awaiting_confirmation(db_session: Session, *, principal: Principal) -> list[Ticket]:
+    """Tickets of the admin's account that wait for the MSP/partner owner to confirm."""
+    if not principal.is_account_admin:
+        return []
+    q = (
+        select(Ticket)
+        .where(ticket_filter(principal), Ticket.status == "awaiting_msp")
+        .order_by(Ticket.id)
+        .limit(200)
+    )
+    return list(db_session.scalars(q).all())
+
+
+def awaiting_count(db_session: Session, *, principal: Principal) -> int:
+    if not principal.is_account_admin:
+        return 0
+    q = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(ticket_filter(principal), Ticket.status == "awaiting_msp")
+    )
+    return int(db_session.scalar(q) or 0)
+
+
+def tenants_for(db_session: Session, *, principal: Principal) -> Sequence[Tenant]:
+    q = select(Tenant).where(tenant_filter(principal)).order_by(Tenant.name).limit(500)
+    return db_session.scalars(q).all()
+
+
+def person_and_account(
+    db_session: Session, *, person_id: int
+) -> tuple[Person | None, Account | None]:
+    person = db_session.get(Person, person_id)
+    account = db_session.get(Account, person.account_id) if person and person.account_id else None
+    return person, account
+
+
+def names_for(
+    db_session: Session, tickets: Sequence[Ticket]
+) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """Display names of the accounts, tenants and assignees of some tickets (three queries)."""
+    acc_ids = {t.account_id for t in tickets if t.account_id}
+    ten_ids = {t.tenant_id for t in tickets if t.tenant_id}
+    ag_ids = {t.assignee_id for t in tickets if t.assignee_id}
+    accounts = (
+        dict(
+            db_session.execute(select(Account.id, Account.name).where(Account.id.in_(acc_ids)))
+            .tuples()
+            .all()
+        )
+        if acc_ids
+        else {}
+    )
+    tenants = (
+        dict(
+            db_session.execute(select(Tenant.id, Tenant.name).where(Tenant.id.in_(ten_ids)))
+            .tuples()
+            .all()
+        )
+        if ten_ids
+        else {}
+    )
+    agents = (
+        dict(
+            db_session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(ag_ids)))
+            .tuples()
+            .all()
+        )
+        if ag_ids
+        else {}
+    )
+    return (
+        {int(k): str(v) for k, v in accounts.items()},
+        {int(k): str(v) for k, v in tenants.items()},
+        {int(k): str(v) for k, v in agents.items()},
+    )
+
+
+def active_agents(db_session: Session) -> Sequence[Agent]:
+    q = select(Agent).where(Agent.active.is_(True)).order_by(Agent.name).limit(500)
+    return db_session.scalars(q).all()
+
+
+def accounts_all(db_session: Session) -> Sequence[Account]:
+    return db_session.scalars(select(Account).order_by(Account.name).limit(1000)).all()
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    name: str
+    label: str
+    working: int
+    at_risk: int
+    breached: int
+
+
+def queue_counts(db_session: Session, *, principal: Principal, policy: object) -> list[QueueCount]:
+    """Working / at-risk / breached counts per queue the agent works (one grouped query)."""
+    q = (
+        select(
+            Ticket.queue,
+            func.count(),
+            func.count().filter(Ticket.sla_at_risk.is_(True)),
+            func.count().filter(Ticket.sla_breached.is_(True)),
+        )
+        .where(ticket_filter(principal), Ticket.status.in_(sorted(lifecycle.WORKING)))
+        .group_by(Ticket.queue)
+    )
+    counts = {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in db_session.execute(q)}
+    out = []
+    for name, spec in getattr(policy, "queues", {}).items():
+        if not principal.sees_all and name not in principal.queues:
+            continue
+        w, r, b = counts.get(name, (0, 0, 0))
+        out.append(QueueCount(name, spec.label, w, r, b))
+    return out
