@@ -33,9 +33,13 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 TicketId = Annotated[int, Path(ge=1, le=DB_ID_MAX)]
 
 
-def _read(db_session: Session, ticket: Ticket) -> TicketRead:
-    out = TicketRead.model_validate(ticket)
-    out.children = service.children(db_session, ticket=ticket)
+def read_many(db_session: Session, tickets: list[Ticket]) -> list[TicketRead]:
+    kids = service.children_of(db_session, tickets=tickets)
+    out = []
+    for t in tickets:
+        item = TicketRead.model_validate(t)
+        item.children = kids.get(t.id, [])
+        out.append(item)
     return out
 
 
@@ -98,7 +102,7 @@ def list_tickets(
     rows, next_cursor = service.list_tickets(
         db_session, principal=principal, filters=filters, limit=limit, cursor=cursor
     )
-    return TicketPage(items=[_read(db_session, t) for t in rows], next_cursor=next_cursor)
+    return TicketPage(items=read_many(db_session, rows), next_cursor=next_cursor)
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
@@ -193,7 +197,7 @@ def split_ticket(
     made = service.split(
         db_session, ticket_id=ticket_id, data=body, principal=principal, intake=intake, now=now
     )
-    return [_read(db_session, t) for t in made]
+    return read_many(db_session, made)
 
 
 @router.post("/{ticket_id}/merge", response_model=TicketDetail)

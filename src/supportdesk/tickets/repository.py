@@ -92,6 +92,22 @@ def children_ids(db_session: Session, *, ticket_id: int) -> list[int]:
     return list(db_session.scalars(q).all())
 
 
+def children_map(db_session: Session, *, ticket_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Child ids of many tickets in one query (for listing pages)."""
+    out: dict[int, list[int]] = {}
+    if not ticket_ids:
+        return out
+    q = (
+        select(Ticket.parent_id, Ticket.id)
+        .where(Ticket.parent_id.in_(list(ticket_ids)))
+        .order_by(Ticket.id)
+    )
+    for parent_id, child_id in db_session.execute(q).all():
+        if parent_id is not None:
+            out.setdefault(parent_id, []).append(child_id)
+    return out
+
+
 def messages(db_session: Session, *, ticket_id: int, internal: bool) -> Sequence[TicketMessage]:
     q = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
     if not internal:

@@ -693,6 +693,10 @@ def children(db_session: Session, *, ticket: Ticket) -> list[int]:
     return repository.children_ids(db_session, ticket_id=ticket.id)
 
 
+def children_of(db_session: Session, *, tickets: Sequence[Ticket]) -> dict[int, list[int]]:
+    return repository.children_map(db_session, ticket_ids=[t.id for t in tickets])
+
+
 def messages(
     db_session: Session, *, ticket_id: int, principal: Principal
 ) -> Sequence[TicketMessage]:

@@ -148,8 +148,7 @@ def queue_tickets(
     rows, next_cursor = service.list_tickets(
         db_session, principal=principal, filters=filters, limit=limit, cursor=cursor
     )
-    items = [tickets_api._read(db_session, t) for t in rows]
-    return TicketPage(items=items, next_cursor=next_cursor)
+    return TicketPage(items=tickets_api.read_many(db_session, rows), next_cursor=next_cursor)
 
 
 @misc.get("/audit-events", response_model=list[AuditEventRead], tags=["audit"])
