@@ -60,7 +60,7 @@ def train_cmd(
     if cache is not None and cache.is_file():
         try:
             emb_cache.load(cache)
-        except (CacheMismatchError, OSError, ValueError, KeyError) as exc:
+        except CacheMismatchError as exc:
             fail(f"cannot use embedding cache {cache}: {exc}")
     try:
         _, report = train(

@@ -9,6 +9,8 @@ different embedder is refused rather than silently mixed in.
 from __future__ import annotations
 
 import hashlib
+import threading
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +25,7 @@ def text_key(text: str) -> str:
 
 
 class CacheMismatchError(ValueError):
-    """A cache file belongs to another embedder (other id or dimension)."""
+    """A cache file belongs to another embedder (other id or dimension), or is not a cache."""
 
 
 class EmbeddingCache:
@@ -40,6 +42,8 @@ class EmbeddingCache:
         self._vectors: dict[str, np.ndarray] = {}
         self.hits = 0
         self.misses = 0
+        # Guards the dict: a web server may share one model (and cache) between threads.
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -55,24 +59,29 @@ class EmbeddingCache:
                 f"embedder is {embedder.id}/{embedder.dim}"
             )
         keys = [text_key(t) for t in texts]
+        known: dict[str, np.ndarray] = {}
         todo: dict[str, str] = {}
-        for key, text in zip(keys, texts, strict=True):
-            if key not in self._vectors and key not in todo:
-                todo[key] = text
-        self.misses += len(todo)
-        self.hits += len(keys) - len(todo)
-        fresh: dict[str, np.ndarray] = {}
-        if todo:
+        with self._lock:  # snapshot: another thread may evict entries while we embed
+            for key, text in zip(keys, texts, strict=True):
+                if key in self._vectors:
+                    known[key] = self._vectors[key]
+                elif key not in todo:
+                    todo[key] = text
+            self.misses += len(todo)
+            self.hits += len(keys) - len(todo)
+        if todo:  # the network runs outside the lock
             vectors = embedder.embed(list(todo.values()))
-            fresh = dict(zip(todo, vectors, strict=True))
+            known.update(zip(todo, vectors, strict=True))
+            with self._lock:
+                for key in todo:
+                    self._store(key, known[key])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, key in enumerate(keys):
-            out[i] = fresh[key] if key in fresh else self._vectors[key]
-        for key, vector in fresh.items():
-            self._store(key, vector)
+            out[i] = known[key]
         return out
 
     def _store(self, key: str, vector: np.ndarray) -> None:
+        """Add one entry; the caller holds the lock."""
         self._vectors[key] = vector
         if self.max_entries is not None:
             while len(self._vectors) > self.max_entries:
@@ -80,9 +89,11 @@ class EmbeddingCache:
 
     def save(self, path: Path) -> None:
         """Write all vectors to `path` (.npz, keys sorted so equal caches give equal files)."""
-        keys = sorted(self._vectors)
+        with self._lock:
+            snapshot = dict(self._vectors)
+        keys = sorted(snapshot)
         vectors = (
-            np.stack([self._vectors[k] for k in keys])
+            np.stack([snapshot[k] for k in keys])
             if keys
             else np.zeros((0, self.dim), dtype=np.float32)
         )
@@ -97,15 +108,19 @@ class EmbeddingCache:
 
     def load(self, path: Path) -> int:
         """Merge the vectors of `path` into this cache; returns how many were read."""
-        with np.load(path, allow_pickle=False) as data:
-            embedder_id = str(data["embedder_id"])
-            vectors = data["vectors"]
-            keys = [str(k) for k in data["keys"]]
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                embedder_id = str(data["embedder_id"])
+                vectors = data["vectors"]
+                keys = [str(k) for k in data["keys"]]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise CacheMismatchError(f"{path} is not an embedding cache file: {exc}") from exc
         if embedder_id != self.embedder_id or (len(keys) and vectors.shape[1] != self.dim):
             raise CacheMismatchError(
                 f"{path} was written by {embedder_id} ({vectors.shape[1]} dims), "
                 f"this cache is for {self.embedder_id} ({self.dim} dims)"
             )
-        for key, vector in zip(keys, vectors, strict=True):
-            self._store(key, vector.astype(np.float32))
+        with self._lock:
+            for key, vector in zip(keys, vectors, strict=True):
+                self._store(key, vector.astype(np.float32))
         return len(keys)

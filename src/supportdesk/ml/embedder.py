@@ -81,9 +81,11 @@ def mean_pool(hidden: npt.NDArray[Any], mask: npt.NDArray[Any]) -> Matrix:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (int8 ONNX) + its WordPiece tokenizer. Thread-compatible, not shared-safe
-    for concurrent `embed` calls on one instance (onnxruntime sessions are, the tokenizer's
-    padding state is not changed after construction, so in practice it is safe)."""
+    """all-MiniLM-L6-v2 (int8 ONNX) + its WordPiece tokenizer.
+
+    One instance may serve several threads: onnxruntime sessions allow concurrent `run`, and the
+    tokenizer is configured once here and only read afterwards (`texts_embedded` is a statistic,
+    not exact under concurrency)."""
 
     id = EMBEDDER_ID
     dim = DIM

@@ -7,6 +7,7 @@ provenance of both (corpus sha256, embedder id) live in one small file, `assets/
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -69,7 +70,7 @@ class HeadBundle:
                 corpus_sha256=str(arrays["corpus_sha256"]),
                 embedder_id=str(arrays["embedder_id"]),
             )
-        except (KeyError, ValueError, OSError) as exc:
+        except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelAssetError(f"{path} is not a valid head file: {exc}") from exc
         if set(bundle.category.classes) - set(CATEGORIES):
             raise ModelAssetError(f"{path}: unknown categories {bundle.category.classes}")

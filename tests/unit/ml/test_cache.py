@@ -72,3 +72,33 @@ def test_real_embedder_through_cache(embedder: MiniLMEmbedder) -> None:
     b = cache.embed(embedder, ["Slack integration stopped posting"])
     assert embedder.texts_embedded == before + 1
     assert np.array_equal(a, b)
+
+
+def test_corrupt_cache_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "c.npz"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(CacheMismatchError, match="not an embedding cache"):
+        EmbeddingCache("x", 8).load(bad)
+
+
+def test_concurrent_use_with_eviction() -> None:
+    import threading
+
+    fake = CountingEmbedder()
+    cache = EmbeddingCache(fake.id, fake.dim, max_entries=5)
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for i in range(200):
+                texts = [f"t{(i + offset + j) % 17}" for j in range(4)]
+                assert cache.embed(fake, texts).shape == (4, 8)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(cache) <= 5

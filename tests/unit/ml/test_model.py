@@ -69,3 +69,10 @@ def test_uses_the_cache_it_is_given(embedder: MiniLMEmbedder, heads: Path) -> No
     model = EmbeddingTextModel(embedder, HeadBundle.load(heads), cache=cache)
     model.predict(["Teams bot stopped answering"])
     assert model.cache is cache and len(cache) == 1
+
+
+def test_truncated_head_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "head.npz"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ModelAssetError):
+        HeadBundle.load(bad)
