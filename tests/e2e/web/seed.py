@@ -38,6 +38,7 @@ class Desk:
 
 def seed_desk(db_session: Session, *, intake: Intake, now: datetime) -> Desk:
     desk = Desk()
+    hashed = hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
     agents = {
         "admin_agent": AgentCreate(
             email="ana.admin@vendor.example",
@@ -63,7 +64,7 @@ def seed_desk(db_session: Session, *, intake: Intake, now: datetime) -> Desk:
     made = {}
     for key, data in agents.items():
         agent = directory.create_agent(db_session, data=data, principal=SYSTEM, now=now)
-        agent.password_hash = hash_password(PASSWORD)
+        agent.password_hash = hashed
         made[key] = agent
         desk.emails[key], desk.ids[key] = agent.email, agent.id
     admin = principal_for_agent(made["admin_agent"], frozenset({"admin"}))
@@ -122,7 +123,7 @@ def seed_desk(db_session: Session, *, intake: Intake, now: datetime) -> Desk:
             principal=admin,
             now=now,
         )
-        person.password_hash = hash_password(PASSWORD)
+        person.password_hash = hashed
         persons[key] = person
         desk.emails[key], desk.ids[key] = email, person.id
     db_session.commit()

@@ -73,8 +73,10 @@ def stacked_columns(
 ) -> Markup:
     """Columns per label (e.g. day) stacked by series (e.g. category), with a legend."""
     n = max(len(labels), 1)
-    col_w, gap, chart_h, left, bottom = 26, 10, 180, 36, 40
-    width = left + n * (col_w + gap) + 10
+    width, chart_h, left, bottom = 520, 180, 36, 40
+    slot = (width - left - 10) / n
+    col_w = min(28.0, slot * 0.7)
+    gap = slot - col_w
     legend_rows = (len(series) + 2) // 3
     height = chart_h + bottom + legend_rows * 20 + 10
     totals = [sum(s[1][i] for s in series) for i in range(len(labels))]
@@ -85,7 +87,7 @@ def stacked_columns(
         f'aria-labelledby="{tid}-t {tid}-d" preserveAspectRatio="xMinYMin meet">',
         f'<title id="{tid}-t">{escape(title)}</title><desc id="{tid}-d">{escape(desc)}</desc>',
     ]
-    for frac in (0, 0.5, 1):
+    for frac in (0, 0.5, 1) if peak >= 4 else (0, 1):
         y = chart_h - frac * (chart_h - 20)
         parts.append(
             f'<line x1="{left}" x2="{width - 10}" y1="{y:.0f}" y2="{y:.0f}" class="chart-grid"/>'
@@ -102,7 +104,7 @@ def stacked_columns(
             h = v / peak * (chart_h - 20)
             y -= h
             parts.append(
-                f'<rect x="{x:.0f}" y="{y:.1f}" width="{col_w}" height="{h:.1f}" '
+                f'<rect x="{x:.0f}" y="{y:.1f}" width="{col_w:.0f}" height="{h:.1f}" '
                 f'fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(_name)}: {v}</title></rect>'
             )
         if totals[i]:

@@ -108,6 +108,8 @@ def _customer(viewer: Annotated[Viewer, Depends(_signed_in)]) -> Viewer:
     return viewer
 
 
+#: Every page router depends on this: no unsafe request reaches a route without its token.
+CSRF_GUARD = Depends(_checked_viewer)
 MaybeViewer = Annotated[Viewer | None, Depends(_checked_viewer)]
 CurrentViewer = Annotated[Viewer, Depends(_signed_in)]
 AgentViewer = Annotated[Viewer, Depends(_agent)]

@@ -29,9 +29,16 @@ from supportdesk.tickets.schemas import (
 from supportdesk.web import uploads
 from supportdesk.web.deps import CurrentIntake, DbSession, Now
 from supportdesk.web.pages import dashboard, queries
-from supportdesk.web.pages.common import AgentViewer, PageRoute, now_of, redirect, render
+from supportdesk.web.pages.common import (
+    CSRF_GUARD,
+    AgentViewer,
+    PageRoute,
+    now_of,
+    redirect,
+    render,
+)
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=[CSRF_GUARD])
 
 TicketId = Annotated[int, Path(ge=1, le=DB_ID_MAX)]
 PAGE_SIZE = 50

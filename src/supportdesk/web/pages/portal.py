@@ -32,6 +32,7 @@ from supportdesk.web import uploads
 from supportdesk.web.deps import CurrentIntake, DbSession, Now
 from supportdesk.web.pages import queries
 from supportdesk.web.pages.common import (
+    CSRF_GUARD,
     CurrentViewer,
     CustomerViewer,
     PageRoute,
@@ -41,7 +42,7 @@ from supportdesk.web.pages.common import (
     render,
 )
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=[CSRF_GUARD])
 
 TicketId = Annotated[int, Path(ge=1, le=DB_ID_MAX)]
 OPERATING_SYSTEMS = ("Windows", "macOS", "Linux", "iOS", "Android", "ChromeOS", "Other")

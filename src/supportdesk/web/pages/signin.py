@@ -19,6 +19,7 @@ from supportdesk.directory.models import Agent, Person
 from supportdesk.web import csrf, sessions
 from supportdesk.web.deps import DbSession, Now
 from supportdesk.web.pages.common import (
+    CSRF_GUARD,
     MaybeViewer,
     PageRoute,
     anon_csrf,
@@ -28,7 +29,7 @@ from supportdesk.web.pages.common import (
     set_cookie,
 )
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=[CSRF_GUARD])
 
 GENERIC_FAILURE = "That email and password do not match an account. Please try again."
 RATE_LIMITED = (
