@@ -63,11 +63,13 @@ def fresh_pg(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def fresh_db(engine_name: str, workdir: Path) -> str:
+def fresh_db(engine_name: str, workdir: Path, suffix: str = "") -> str:
+    """A new migrated database: PostgreSQL `<bench db><suffix>` or a SQLite file in `workdir`."""
     from supportdesk.db import migrate
 
     if engine_name == "postgres":
-        url = fresh_pg(os.environ.get("SUPPORTDESK_BENCH_POSTGRES_URL", PG_DEFAULT))
+        base = make_url(os.environ.get("SUPPORTDESK_BENCH_POSTGRES_URL", PG_DEFAULT))
+        url = fresh_pg(base.set(database=f"{base.database}{suffix}").render_as_string(False))
     else:
         url = f"sqlite:///{workdir / 'bench.db'}"
     migrate.upgrade(url)

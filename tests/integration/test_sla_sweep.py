@@ -33,7 +33,7 @@ def test_at_risk_then_breach_escalate_along_the_policy_path_once(
     result = sla_sweep.sweep(
         db_session, policy=intake.policy, now=clock.advance(hours=1, minutes=5)
     )
-    assert result.at_risk == 1
+    assert (result.at_risk, result.notifications) == (1, 1)
     db_session.refresh(ticket)
     assert ticket.sla_at_risk and not ticket.sla_breached and ticket.escalation_level == 1
     assert escalations(db_session) == [("escalation.at_risk_team_lead", "lead@vendor.example")]

@@ -90,6 +90,7 @@ def _notify(db_session: Session, step: Step, cond: ColumnElement[bool], now: dat
                     src,
                 )
                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .execution_options(preserve_rowcount=True)
             )
             result: Any = db_session.execute(stmt)
             count += max(result.rowcount or 0, 0)
