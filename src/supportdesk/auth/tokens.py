@@ -96,16 +96,20 @@ def principal_for_person(person: Person, scopes: frozenset[str]) -> Principal:
 
 def authenticate(db_session: Session, raw: str) -> Principal:
     """The principal a bearer token stands for; inactive owners and revoked tokens fail."""
-    row = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if row is None or row.revoked_at is not None:
+    found = db_session.execute(
+        select(ApiToken, Agent, Person)
+        .outerjoin(Agent, Agent.id == ApiToken.agent_id)
+        .outerjoin(Person, Person.id == ApiToken.person_id)
+        .where(ApiToken.token_hash == hash_token(raw))
+    ).first()
+    if found is None or found[0].revoked_at is not None:
         raise AuthenticationFailed("invalid or revoked API token")
+    row, agent, person = found
     scopes = frozenset(row.scopes or ())
     if row.agent_id is not None:
-        agent = db_session.get(Agent, row.agent_id)
         if agent is None or not agent.active:
             raise AuthenticationFailed("the token's agent is not active")
         return principal_for_agent(agent, scopes)
-    person = db_session.get(Person, row.person_id) if row.person_id is not None else None
     if person is None or not person.active:
         raise AuthenticationFailed("the token's person is not active")
     return principal_for_person(person, scopes)

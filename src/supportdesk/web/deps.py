@@ -1,10 +1,12 @@
-"""Request dependencies and their `Annotated` aliases (DbSession, CurrentPrincipal, Now...)."""
+"""Request dependencies and their `Annotated` aliases (DbSession, CurrentPrincipal, Now...).
+
+Dependencies that never block are `async` so FastAPI does not hop to a worker thread for them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -28,12 +30,12 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 
 
-def get_intake(request: Request) -> Intake:
+async def get_intake(request: Request) -> Intake:
     intake: Intake = request.app.state.get_intake()
     return intake
 
@@ -49,15 +51,16 @@ def get_principal(request: Request, db_session: DbSession) -> Principal:
     if scheme.lower() != "bearer" or not raw.strip():
         raise AuthenticationFailed("send an API token as 'Authorization: Bearer <token>'")
     principal = tokens.authenticate(db_session, raw.strip())
-    db_session.rollback()  # end the read transaction: SQLite would otherwise hold its lock
+    if db_session.get_bind().dialect.name == "sqlite":
+        db_session.rollback()  # end the read transaction: SQLite would hold its write lock
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def scoped(scope: str) -> Callable[[Principal], Principal]:
-    def dependency(principal: CurrentPrincipal) -> Principal:
+def scoped(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         require_scope(principal, scope)
         return principal
 
