@@ -80,8 +80,12 @@ def train_cmd(
 @model_app.command("info")
 def info_cmd(
     head: Path | None = typer.Option(None, "--head", help="Head file (default: the shipped one)."),
+    corpus: Path = typer.Option(
+        Path("data/corpus"), "--corpus", help="Corpus to compare the head's provenance with."
+    ),
 ) -> None:
-    """Show the installed model: embedder, head provenance, threshold, load time."""
+    """Show the installed model: embedder, head provenance, threshold, load time, and whether the
+    head was trained on the corpus as it is now."""
     import time
 
     from supportdesk.ml.embedder import ModelAssetError
@@ -100,6 +104,15 @@ def info_cmd(
     typer.echo(f"categories  {', '.join(heads.category.classes)}")
     typer.echo(f"threshold   {heads.confidence_threshold:.4f}")
     typer.echo(f"loaded in   {elapsed * 1000:.0f} ms")
+    if corpus.exists():
+        from supportdesk.ml.corpus import load_corpus
+
+        try:
+            now = load_corpus(corpus).sha256
+        except FileNotFoundError:
+            return
+        verdict = "same" if now == heads.corpus_sha256 else "CHANGED: run `supportdesk model train`"
+        typer.echo(f"corpus now  {now} ({verdict})")
 
 
 def eval_cmd(
