@@ -354,3 +354,31 @@ def test_every_change_is_audited_with_actor_old_and_new(db_session, world, sub, 
     assert last.old == {"status": "open"}
     assert last.new == {"status": "escalated", "reason": "eng"}
     assert last.actor == f"agent:{world.agents['admin'].id}" and last.at == clock.now
+
+
+def test_split_parent_resolves_when_every_child_is_done(db_session, world, sub, intake, clock):
+    ticket = sub("blue_msp", HOWTO)
+    kids = service.split(
+        db_session,
+        ticket_id=ticket.id,
+        data=SplitIn(
+            parts=[
+                SplitPart(category="setup", severity=3, text="Retention how-to"),
+                SplitPart(category="billing", severity=3, text="A refund"),
+            ]
+        ),
+        principal=world.p["admin"],
+        intake=intake,
+        now=clock.now,
+    )
+    for i, (kid, status) in enumerate(zip(kids, ["resolved", "closed"], strict=True)):
+        service.transition(
+            db_session,
+            ticket_id=kid.id,
+            data=TransitionIn(status=status),
+            principal=world.p["admin"],
+            intake=intake,
+            now=clock.advance(hours=1),
+        )
+        parent = service.get(db_session, ticket_id=ticket.id, principal=world.p["admin"])
+        assert parent.status == ("open" if i == 0 else "resolved")

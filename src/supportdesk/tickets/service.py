@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -808,9 +808,27 @@ def transition(
     _set_status(db_session, ticket, data.status, principal, now, reason=data.reason)
     if data.status in {"resolved", "closed"}:
         _notify_requester(db_session, ticket, f"ticket.{data.status}", now, {})
+        _resolve_parent_when_done(db_session, ticket, now)
     recompute_sla(db_session, ticket, intake, now)
     db_session.commit()
     return ticket
+
+
+def _resolve_parent_when_done(db_session: Session, child: Ticket, now: datetime) -> None:
+    """A split ticket is resolved when the last of its children is resolved or closed."""
+    if child.parent_id is None:
+        return
+    parent = db_session.get(Ticket, child.parent_id)
+    if parent is None or parent.status in lifecycle.FINISHED:
+        return
+    db_session.flush()
+    open_siblings = db_session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.parent_id == parent.id, Ticket.status.not_in(["resolved", "closed"]))
+    )
+    if not open_siblings and "resolved" in lifecycle.TRANSITIONS[parent.status]:
+        _set_status(db_session, parent, "resolved", "system", now, reason="all parts done")
 
 
 def reply(

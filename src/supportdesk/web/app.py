@@ -3,7 +3,8 @@ only its engine, the policy and the text model (loaded once, lazily)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -28,7 +29,14 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.get_intake()  # load the policy and the text model before the first request
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="supportdesk",
         version="0.1.0",
         description="Support intake, triage and SLA service for SaaS vendors selling through MSPs.",

@@ -36,9 +36,11 @@ def shared_api(
     engine.dispose()
 
 
-def test_no_server_errors(shared_api: Api) -> None:
+@pytest.mark.parametrize("who", ["admin", "north_msp", "contoso_end"])
+def test_no_server_errors(shared_api: Api, who: str) -> None:
+    """As an administrator (every code path), an MSP admin and an end user (the refusals)."""
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", shared_api.client.app)
-    headers = shared_api.h("admin")
+    headers = shared_api.h(who)
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
