@@ -167,3 +167,51 @@ def test_requester_answers_a_needs_info_question(
     expect(page.get_by_role("status")).to_contain_text("Your reply was sent")
     expect(page.locator("#ticket-status")).to_have_text("Open")
     expect(page.locator(".conversation")).to_contain_text("Since yesterday morning")
+
+
+def test_narrow_screen_and_keyboard_only(
+    server: dict[str, Any], browser: Any, shot: Callable[..., Any]
+) -> None:
+    """A phone-sized screen has no sideways scrolling, and sign-in works from the keyboard in
+    a sensible focus order (skip link, email, password, button)."""
+    from playwright.sync_api import expect
+
+    base, desk = server["url"], server["desk"]
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = ctx.new_page()
+    page.goto(f"{base}/signin")
+    expect(page.get_by_label("Work email")).to_be_focused()  # autofocus
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("link", name="supportdesk")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Work email")).to_be_focused()
+    page.keyboard.type(desk.emails["msp_admin"])
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Sign in")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My tickets")
+    for path, name in (
+        ("/portal/new", "narrow-portal-new-ticket"),
+        (f"/portal/tickets/{desk.ids['needs_info']}", "narrow-portal-ticket"),
+    ):
+        page.goto(base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+        shot(page, name)
+    ctx.close()
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    sign_in(page, base, desk.emails["admin_agent"], PASSWORD)
+    expect(page.locator("table.queue")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"queue scrolls sideways by {overflow}px"
+    page.keyboard.press("j")
+    expect(page.locator("table.queue tbody tr.selected")).to_have_count(1)
+    shot(page, "narrow-console-queue")
+    ctx.close()

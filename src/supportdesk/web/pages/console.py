@@ -192,6 +192,9 @@ def ticket_view(
     files = uploads.for_ticket(db_session, ticket_id=ticket.id)
     accounts, tenants, agents = queries.names_for(db_session, [ticket])
     all_agents = queries.active_agents(db_session)
+    actors = queries.actor_names(
+        db_session, [e.actor for e in events] + [m.author for m in messages]
+    )
     db_session.rollback()
     policy = intake.policy
     decision = ticket.decision or {}
@@ -221,6 +224,7 @@ def ticket_view(
             "tenant_name": tenants.get(ticket.tenant_id or 0),
             "assignee_name": agents.get(ticket.assignee_id or 0),
             "agents": all_agents,
+            "actors": actors,
             "reasons": reasons,
             "requests": requests_,
             "split_parts": split_parts,

@@ -430,6 +430,7 @@ def ticket_page(
     children = service.children(db_session, ticket=ticket)
     files = uploads.for_ticket(db_session, ticket_id=ticket.id)
     _, tenants, _ = queries.names_for(db_session, [ticket])
+    actors = queries.actor_names(db_session, [m.author for m in messages])
     db_session.rollback()
     return render(
         request,
@@ -440,6 +441,7 @@ def ticket_page(
             "messages": messages,
             "children": children,
             "files": files,
+            "actors": actors,
             "tenant": tenants.get(ticket.tenant_id or 0),
             "flash": request.query_params.get("flash"),
             "can_confirm": viewer.principal.is_account_admin and ticket.status == "awaiting_msp",

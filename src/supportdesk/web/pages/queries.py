@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -91,38 +92,17 @@ def names_for(
     acc_ids = {t.account_id for t in tickets if t.account_id}
     ten_ids = {t.tenant_id for t in tickets if t.tenant_id}
     ag_ids = {t.assignee_id for t in tickets if t.assignee_id}
-    accounts = (
-        dict(
-            db_session.execute(select(Account.id, Account.name).where(Account.id.in_(acc_ids)))
-            .tuples()
-            .all()
-        )
-        if acc_ids
-        else {}
-    )
-    tenants = (
-        dict(
-            db_session.execute(select(Tenant.id, Tenant.name).where(Tenant.id.in_(ten_ids)))
-            .tuples()
-            .all()
-        )
-        if ten_ids
-        else {}
-    )
-    agents = (
-        dict(
-            db_session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(ag_ids)))
-            .tuples()
-            .all()
-        )
-        if ag_ids
-        else {}
-    )
-    return (
-        {int(k): str(v) for k, v in accounts.items()},
-        {int(k): str(v) for k, v in tenants.items()},
-        {int(k): str(v) for k, v in agents.items()},
-    )
+
+    def names(model: Any, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        rows = db_session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+        return {int(i): str(n) for i, n in rows}
+
+    accounts = names(Account, acc_ids)
+    tenants = names(Tenant, ten_ids)
+    agents = names(Agent, ag_ids)
+    return accounts, tenants, agents
 
 
 def active_agents(db_session: Session) -> Sequence[Agent]:
@@ -162,4 +142,20 @@ def queue_counts(db_session: Session, *, principal: Principal, policy: object) -
             continue
         w, r, b = counts.get(name, (0, 0, 0))
         out.append(QueueCount(name, spec.label, w, r, b))
+    return out
+
+
+def actor_names(db_session: Session, keys: Sequence[str]) -> dict[str, str]:
+    """Display names for audit/message actors ("agent:3", "person:7", "system")."""
+    agent_ids = {int(k[6:]) for k in keys if k.startswith("agent:") and k[6:].isdigit()}
+    person_ids = {int(k[7:]) for k in keys if k.startswith("person:") and k[7:].isdigit()}
+    out = {"system": "supportdesk"}
+    if agent_ids:
+        q = select(Agent.id, Agent.name, Agent.email).where(Agent.id.in_(agent_ids))
+        for i, name, email in db_session.execute(q):
+            out[f"agent:{i}"] = str(name or email)
+    if person_ids:
+        q = select(Person.id, Person.name, Person.email).where(Person.id.in_(person_ids))
+        for i, name, email in db_session.execute(q):
+            out[f"person:{i}"] = str(name or email)
     return out
