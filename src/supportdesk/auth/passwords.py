@@ -11,6 +11,10 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportdesk.directory.models import Agent, Person
 
 #: Longest password accepted; longer input is refused before hashing (hashing cost is bounded).
 MAX_PASSWORD = 1024
@@ -56,3 +60,38 @@ def needs_rehash(stored_hash: str) -> bool:
         return _hasher().check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True
+
+
+#: The password `set_demo_passwords` gives every demo person and agent (demo data only).
+DEMO_PASSWORD = "supportdesk-demo"
+
+
+def set_password(db_session: Session, *, who: Agent | Person, password: str) -> None:
+    """Set a person's or agent's password and end their web sessions (no commit)."""
+    from supportdesk.web import sessions
+
+    who.password_hash = hash_password(password)
+    sessions.end_all_for(
+        db_session,
+        agent_id=who.id if isinstance(who, Agent) else None,
+        person_id=who.id if isinstance(who, Person) else None,
+    )
+
+
+def set_demo_passwords(db_session: Session, password: str = DEMO_PASSWORD) -> int:
+    """Give every active person and agent without a password `password` (one hash), so the
+    web desk can be tried on demo data. Returns how many were set (flushes, no commit)."""
+    hashed = hash_password(password)
+    agents = db_session.scalars(
+        select(Agent).where(Agent.password_hash.is_(None), Agent.active.is_(True))
+    ).all()
+    people = db_session.scalars(
+        select(Person).where(Person.password_hash.is_(None), Person.active.is_(True))
+    ).all()
+    for agent in agents:
+        agent.password_hash = hashed
+    for person in people:
+        person.password_hash = hashed
+    n = len(agents) + len(people)
+    db_session.flush()
+    return n

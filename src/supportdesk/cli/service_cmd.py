@@ -92,7 +92,12 @@ def _load_demo(url: str, *, if_empty: bool, tickets: int, rules_only: bool) -> N
             raise typer.Exit(1)
         intake = default_intake(settings.policy_path, rules_only or settings.rules_only)
         result = demo.load(db_session, intake=intake, now=datetime.now(UTC), tickets_count=tickets)
+        from supportdesk.auth.passwords import DEMO_PASSWORD, set_demo_passwords  # web desk
+
+        set_demo_passwords(db_session)
+        db_session.commit()
     engine.dispose()
+    typer.echo(f"demo: web desk sign-in at /signin with any demo email, password {DEMO_PASSWORD}")
     typer.echo(f"demo: {result.tickets} tickets; by status: {result.statuses}")
     typer.echo("demo API tokens (shown once; send as 'Authorization: Bearer <token>'):")
     for label, token in result.tokens.items():
