@@ -88,8 +88,8 @@ def list_page(
 
 
 def children_ids(db_session: Session, *, ticket_id: int) -> list[int]:
-    q = select(Ticket.id).where(Ticket.parent_id == ticket_id).order_by(Ticket.id)
-    return list(db_session.scalars(q).all())
+    q = select(Ticket.id).where(Ticket.parent_id == ticket_id)
+    return sorted(db_session.scalars(q).all())
 
 
 def children_map(db_session: Session, *, ticket_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -97,12 +97,9 @@ def children_map(db_session: Session, *, ticket_ids: Sequence[int]) -> dict[int,
     out: dict[int, list[int]] = {}
     if not ticket_ids:
         return out
-    q = (
-        select(Ticket.parent_id, Ticket.id)
-        .where(Ticket.parent_id.in_(list(ticket_ids)))
-        .order_by(Ticket.id)
-    )
-    for parent_id, child_id in db_session.execute(q).all():
+    # No ORDER BY: SQLite would rather scan the table in id order than use the parent index.
+    q = select(Ticket.parent_id, Ticket.id).where(Ticket.parent_id.in_(list(ticket_ids)))
+    for parent_id, child_id in sorted(db_session.execute(q).all(), key=lambda r: r[1]):
         if parent_id is not None:
             out.setdefault(parent_id, []).append(child_id)
     return out
