@@ -16,13 +16,13 @@ from supportdesk.core.policy.model import Policy
 
 
 def segments(text: str, policy: Policy) -> list[str]:
-    """The text cut at every marker; pieces shorter than the policy minimum join their neighbour."""
+    """The text cut where each marker match ends; pieces shorter than the policy minimum join
+    their neighbour."""
     cuts = {0, len(text)}
     for rx in policy.splitting.markers.compiled:
         for m in rx.finditer(text):
-            pos = m.start() if not m.group(0)[:1].isspace() else m.start() + 1
-            if 0 < pos < len(text):
-                cuts.add(pos)
+            if 0 < m.end() < len(text):
+                cuts.add(m.end())
     bounds = sorted(cuts)
     pieces = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     pieces = [p for p in pieces if p.strip()]
