@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from supportdesk.core.triage import RulesOnlyModel, triage
 from supportdesk.core.triage.models import (
     MAX_DESCRIPTION,
     MAX_SUBJECT,
@@ -143,6 +144,8 @@ def _triage(
     severity: int | None = None,
     fields: dict[str, str] | None = None,
 ) -> Any:
+    """The core's decision for what is typed so far. With no text yet only the support path
+    matters, so the text model is not consulted."""
     if account is None:
         return None
     ticket = TicketIn(
@@ -161,6 +164,8 @@ def _triage(
         severity=severity,
         fields=fields or {},
     )
+    if not (subject.strip() or description.strip()):
+        return triage(ticket, intake.policy, now, RulesOnlyModel())
     return intake.triage(ticket, now)
 
 
