@@ -1,0 +1,118 @@
+"""Benchmark of triage end to end, on this machine.
+
+    .venv/bin/python bench/bench_triage.py [--runs 5] [--corpus data/corpus]
+
+Each number is the median of `--runs` runs (the corpus texts are unique, so "live" runs never
+hit the embedding cache):
+- ready: wall time of `supportdesk triage` on a one-line file, in a fresh process (imports,
+  policy, model load, one decision);
+- live: p50 / p99 latency of triage(ticket, policy, now, model) for one ticket whose text was
+  never seen (the embedding included), over every corpus ticket;
+- batch: tickets per second of `supportdesk triage FILE` in a fresh process over the whole corpus
+  (start-up, reading, embedding in batches, deciding, writing);
+- replay: tickets per second re-deciding the corpus under the policy when the embeddings are
+  already known (a policy replay never re-embeds);
+- peak memory of the batch process (max RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "supportdesk.cli.main", "triage"]
+
+
+def machine() -> str:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = os.getloadavg()[0]
+    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}, load {load:.1f}"
+
+
+def corpus_tickets(corpus: Path) -> list[dict]:
+    rows = []
+    for f in sorted(corpus.glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            row.pop("expected", None)
+            rows.append(row)
+    return rows
+
+
+def timed_cli(path: Path) -> tuple[float, int]:
+    """Wall seconds and the child's max RSS in KiB."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([*CLI, str(path)], check=False, stdout=subprocess.DEVNULL, cwd=ROOT)
+    wall = time.perf_counter() - start
+    return wall, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--corpus", type=Path, default=ROOT / "data" / "corpus")
+    args = ap.parse_args()
+
+    from supportdesk.core.policy import load_policy
+    from supportdesk.core.triage import TicketIn, triage, triage_many
+    from supportdesk.ml.model import load_default_model
+
+    rows = corpus_tickets(args.corpus)
+    tickets = [TicketIn.model_validate(r) for r in rows]
+    policy = load_policy()
+    now = datetime.now(UTC)
+    print(f"machine: {machine()}; corpus {len(tickets)} tickets")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        one = Path(tmp) / "one.jsonl"
+        one.write_text(json.dumps(rows[0]) + "\n")
+        batch = Path(tmp) / "all.jsonl"
+        batch.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        ready = [timed_cli(one)[0] for _ in range(args.runs)]
+        batch_runs = [timed_cli(batch) for _ in range(args.runs)]
+
+    live_p50, live_p99, replay = [], [], []
+    for _ in range(args.runs):
+        model = load_default_model()  # a fresh cache: every text is new
+        lat = []
+        for t in tickets:
+            start = time.perf_counter()
+            triage(t, policy, now, model)
+            lat.append(time.perf_counter() - start)
+        qs = statistics.quantiles(lat, n=100)
+        live_p50.append(qs[49] * 1000)
+        live_p99.append(qs[98] * 1000)
+        start = time.perf_counter()
+        triage_many(tickets, policy, now, model)  # every embedding is now known
+        replay.append(len(tickets) / (time.perf_counter() - start))
+
+    med = statistics.median
+    print(f"ready (one-line file, fresh process)   {med(ready):.2f} s")
+    p50, p99 = med(live_p50), med(live_p99)
+    print(f"live triage per ticket, new text        p50 {p50:.1f} ms   p99 {p99:.1f} ms")
+    print(
+        f"batch, fresh process, {len(tickets)} tickets     "
+        f"{len(tickets) / med(w for w, _ in batch_runs):.0f} tickets/s "
+        f"(peak RSS {max(m for _, m in batch_runs) / 1024:.0f} MiB)"
+    )
+    print(f"replay with known embeddings            {med(replay):.0f} tickets/s")
+
+
+if __name__ == "__main__":
+    main()
