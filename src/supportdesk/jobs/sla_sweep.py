@@ -1,9 +1,10 @@
 """The SLA sweep: mark at-risk and breached tickets and escalate, with set-based SQL.
 
 Statements touch only tickets whose running clock crossed a threshold since the last sweep
-(indexed on `next_at_risk_at` / `next_due_at`, guarded by `escalation_level`), so a sweep over a
-million open tickets is a handful of statements. Outbox rows are inserted with INSERT .. SELECT
-in the same transaction; their dedupe keys make a repeated sweep harmless.
+(indexed on `next_at_risk_at` / `next_due_at`, per queue too, guarded by `escalation_level`), so
+a sweep over a million open tickets is a handful of statements: per escalation step, one
+INSERT .. SELECT into the outbox per recipient and group of queues sharing that recipient, then
+two UPDATEs, all in one transaction; dedupe keys make a repeated sweep harmless.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, literal, select, true, update
+from sqlalchemy import ColumnElement, String, and_, case, cast, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -50,30 +51,64 @@ def _crossed(at: str, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _notify(db_session: Session, step: Step, cond: ColumnElement[bool], now: datetime) -> int:
+def _queue_groups(
+    db_session: Session, step: Step, queues: list[str], now: datetime
+) -> list[tuple[list[tuple[str, datetime]], ColumnElement[bool]]]:
+    """Recipients per group of queues that share them, with the SQL filter for the group.
+    `None` stands for every other queue (unknown to the policy, or none)."""
+    groups: dict[tuple[tuple[str, datetime], ...], list[str | None]] = {}
+    for queue in [*queues, None]:
+        recipients = tuple(
+            (agent.email, when) for agent, when in recipients_for(db_session, step, queue, now)
+        )
+        if recipients:
+            groups.setdefault(recipients, []).append(queue)
+    out: list[tuple[list[tuple[str, datetime]], ColumnElement[bool]]] = []
+    for recipients, members in groups.items():
+        named = [q for q in members if q is not None]
+        if len(members) == len(queues) + 1:
+            cond: ColumnElement[bool] = true()
+        else:
+            parts: list[ColumnElement[bool]] = []
+            if named:
+                parts.append(Ticket.queue.in_(named))
+            if None in members:
+                parts.append(or_(Ticket.queue.is_(None), Ticket.queue.not_in(queues)))
+            cond = or_(*parts)
+        out.append((list(recipients), cond))
+    return out
+
+
+def _notify(
+    db_session: Session,
+    step: Step,
+    cond: ColumnElement[bool],
+    queues: list[str],
+    now: datetime,
+) -> int:
+    """INSERT .. SELECT one outbox row per crossed ticket and recipient (deduplicated)."""
     dialect = db_session.get_bind().dialect.name
     ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    queues = db_session.scalars(select(Ticket.queue).where(cond).distinct()).all()
     count = 0
-    for queue in queues:
-        for agent, not_before in recipients_for(db_session, step, queue, now):
+    for recipients, queue_cond in _queue_groups(db_session, step, queues, now):
+        for email, not_before in recipients:
             key = (
                 literal("esc:")
                 + cast(Ticket.id, String)
                 + literal(f":{step.step}:")
                 + Ticket.sla_clock
-                + literal(f":{agent.email}")
+                + literal(f":{email}")
             )
             src = select(
                 key,
-                literal(agent.email),
+                literal(email),
                 literal(f"escalation.{step.step}"),
                 Ticket.id,
                 literal({"step": step.step, "at": step.at}, JSONType),
                 literal(now, UTCDateTime()),
                 literal(not_before, UTCDateTime()),
                 literal(0),
-            ).where(cond, Ticket.queue == queue if queue is not None else Ticket.queue.is_(None))
+            ).where(cond, queue_cond)
             stmt = (
                 ins(OutboxMessage)
                 .from_select(
@@ -100,10 +135,12 @@ def _notify(db_session: Session, step: Step, cond: ColumnElement[bool], now: dat
 def sweep(db_session: Session, *, policy: Any, now: datetime) -> SweepResult:
     """Mark and escalate every ticket whose running clock crossed at-risk or its deadline."""
     all_steps = steps(policy)
+    queues = sorted(getattr(policy, "queues", {}) or {})
     sent = 0
     for at in ("at_risk", "breach"):
         for step in (s for s in all_steps if s.at == at):
-            sent += _notify(db_session, step, and_(_crossed(at, now), _step_filter(step)), now)
+            cond = and_(_crossed(at, now), _step_filter(step))
+            sent += _notify(db_session, step, cond, queues, now)
     breach_values: dict[Any, Any] = {
         Ticket.escalation_level: LEVEL["breach"],
         Ticket.sla_breached: True,

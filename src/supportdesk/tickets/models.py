@@ -87,6 +87,10 @@ class Ticket(Base):
         Index("ix_tickets_account_sort", "account_id", "sort_at", "id"),
         Index("ix_tickets_next_at_risk_at", "next_at_risk_at"),
         Index("ix_tickets_next_due_at", "next_due_at"),
+        # The sweep's per-queue escalation inserts (SQLite has no range statistics and would
+        # otherwise walk a whole queue).
+        Index("ix_tickets_queue_next_at_risk_at", "queue", "next_at_risk_at"),
+        Index("ix_tickets_queue_next_due_at", "queue", "next_due_at"),
     )
 
 
