@@ -68,6 +68,16 @@ def person_by_email(db_session: Session, *, email: str) -> Person | None:
     return db_session.scalar(select(Person).where(Person.email == email.strip().lower()))
 
 
+def person_and_account(db_session: Session, *, email: str) -> tuple[Person, Account | None] | None:
+    """The person with this email and their account, in one query."""
+    row = db_session.execute(
+        select(Person, Account)
+        .outerjoin(Account, Account.id == Person.account_id)
+        .where(Person.email == email.strip().lower())
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def agents_for_queue(db_session: Session, *, queue: str | None) -> Sequence[Agent]:
     agents = db_session.scalars(select(Agent).where(Agent.active.is_(True))).all()
     return [a for a in agents if queue is None or queue in (a.queues or [])]

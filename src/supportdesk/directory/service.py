@@ -326,7 +326,8 @@ class ResolvedRequester:
 
 def resolve_requester(db_session: Session, *, email: str | None) -> ResolvedRequester:
     """Look the sender up by email. Unknown senders are role `unknown` and must verify."""
-    person = repository.person_by_email(db_session, email=email) if email else None
+    found = repository.person_and_account(db_session, email=email) if email else None
+    person, account = found if found is not None else (None, None)
     if person is None:
         return ResolvedRequester(
             requester=Requester(email=email, role="unknown", active=True, verified=False),
@@ -334,7 +335,6 @@ def resolve_requester(db_session: Session, *, email: str | None) -> ResolvedRequ
             account=None,
             tenant_id=None,
         )
-    account = db_session.get(Account, person.account_id) if person.account_id else None
     return ResolvedRequester(
         requester=Requester(
             email=person.email,
