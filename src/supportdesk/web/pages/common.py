@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportdesk.auth.principal import Principal
@@ -68,6 +69,14 @@ class Viewer:
     @property
     def is_agent(self) -> bool:
         return self.principal.is_agent
+
+
+def done_reading(db_session: Session) -> None:
+    """End the read transaction before rendering (SQLite would hold its lock) while keeping the
+    loaded rows usable: detached objects keep their state, a rollback alone would expire them
+    and the template would then re-load every row one query at a time."""
+    db_session.expunge_all()
+    db_session.rollback()
 
 
 def _viewer(request: Request, db_session: DbSession, now: Now) -> Viewer | None:

@@ -33,6 +33,7 @@ from supportdesk.web.pages.common import (
     CSRF_GUARD,
     AgentViewer,
     PageRoute,
+    done_reading,
     now_of,
     redirect,
     render,
@@ -121,7 +122,7 @@ def queue_page(
     accounts, tenants, agents = queries.names_for(db_session, rows)
     all_accounts = queries.accounts_all(db_session)
     all_agents = queries.active_agents(db_session)
-    db_session.rollback()
+    done_reading(db_session)
     params = {
         "queue": queue,
         "tier": tier,
@@ -166,7 +167,7 @@ def queue_summary(
 ) -> Response:
     """Counts per queue, loaded after the page (a grouped count is the slow part at 1M rows)."""
     counts = queries.queue_counts(db_session, principal=viewer.principal, policy=intake.policy)
-    db_session.rollback()
+    done_reading(db_session)
     return render(request, "console/_summary.html", {"counts": counts})
 
 
@@ -183,19 +184,18 @@ def ticket_view(
     ticket = service.get(db_session, ticket_id=ticket_id, principal=viewer.principal)
     messages = service.messages(db_session, ticket_id=ticket.id, principal=viewer.principal)
     events = service.audit_events(db_session, ticket_id=ticket.id, principal=viewer.principal)
-    children = service.list_tickets(
+    children = queries.visible_tickets(
         db_session,
         principal=viewer.principal,
-        filters=TicketFilters(parent_id=ticket.id),
-        limit=20,
-    )[0]
+        ids=service.children(db_session, ticket=ticket),
+    )
     files = uploads.for_ticket(db_session, ticket_id=ticket.id)
     accounts, tenants, agents = queries.names_for(db_session, [ticket])
     all_agents = queries.active_agents(db_session)
     actors = queries.actor_names(
         db_session, [e.actor for e in events] + [m.author for m in messages]
     )
-    db_session.rollback()
+    done_reading(db_session)
     policy = intake.policy
     decision = ticket.decision or {}
     reasons = decision.get("reasons") or []
@@ -466,7 +466,7 @@ def dashboard_page(
 ) -> Response:
     now_of(request, now)
     charts = dashboard.build(db_session, principal=viewer.principal, policy=intake.policy, now=now)
-    db_session.rollback()
+    done_reading(db_session)
     return render(
         request,
         "console/dashboard.html",

@@ -38,6 +38,7 @@ from supportdesk.web.pages.common import (
     CustomerViewer,
     PageRoute,
     Viewer,
+    done_reading,
     now_of,
     redirect,
     render,
@@ -91,7 +92,7 @@ def _form_context(
     # The support path before a word is typed: end users, free accounts and unverified people
     # learn the right way before they write a ticket.
     preview = _triage(viewer, person, account, intake, now, subject="", description="")
-    db_session.rollback()
+    done_reading(db_session)
     return {
         "title": "Create a support ticket",
         "tenants": tenants,
@@ -203,7 +204,7 @@ def live_triage(
     """The decision the core would make for the text so far; nothing is stored or logged."""
     person, account = queries.person_and_account(db_session, person_id=viewer.principal.id)
     tenant = _tenant_name(db_session, viewer, tenant_id) if tenant_id else ""
-    db_session.rollback()
+    done_reading(db_session)
     cat = category if category in intake.policy.categories else None
     decision = _triage(
         viewer,
@@ -363,7 +364,7 @@ def my_tickets(
     )
     accounts, tenants, _ = queries.names_for(db_session, rows)
     waiting = queries.awaiting_count(db_session, principal=viewer.principal)
-    db_session.rollback()
+    done_reading(db_session)
     return render(
         request,
         "portal/list.html",
@@ -388,7 +389,7 @@ def confirmations(
         raise NotFound("only account admins confirm tickets")
     rows = queries.awaiting_confirmation(db_session, principal=viewer.principal)
     _, tenants, _ = queries.names_for(db_session, rows)
-    db_session.rollback()
+    done_reading(db_session)
     return render(
         request,
         "portal/confirmations.html",
@@ -436,7 +437,7 @@ def ticket_page(
     files = uploads.for_ticket(db_session, ticket_id=ticket.id)
     _, tenants, _ = queries.names_for(db_session, [ticket])
     actors = queries.actor_names(db_session, [m.author for m in messages])
-    db_session.rollback()
+    done_reading(db_session)
     return render(
         request,
         "portal/ticket.html",
@@ -508,7 +509,7 @@ def download(
     if row is None:
         raise NotFound("no such attachment")
     service.get(db_session, ticket_id=row.ticket_id, principal=viewer.principal)  # 404 if hidden
-    db_session.rollback()
+    done_reading(db_session)
     path = uploads.path_of(row)
     if not path.is_file():
         raise NotFound("the file is no longer stored")

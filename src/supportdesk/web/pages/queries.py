@@ -159,3 +159,14 @@ def actor_names(db_session: Session, keys: Sequence[str]) -> dict[str, str]:
         for i, name, email in db_session.execute(q):
             out[f"person:{i}"] = str(name or email)
     return out
+
+
+def visible_tickets(
+    db_session: Session, *, principal: Principal, ids: Sequence[int]
+) -> list[Ticket]:
+    """These tickets (e.g. a parent's children, found by the parent_id index), in id order,
+    as far as the caller may see them: a lookup by primary key, never an ordered scan."""
+    if not ids:
+        return []
+    q = select(Ticket).where(Ticket.id.in_(list(ids)), ticket_filter(principal))
+    return list(db_session.scalars(q.order_by(Ticket.id)).all())
