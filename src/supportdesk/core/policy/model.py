@@ -359,6 +359,10 @@ class Splitting(_Strict):
 
     markers: Patterns
     min_segment_chars: int = Field(default=12, ge=1)
+    #: A piece counts as its own ask when the classifier gives it at least this confidence…
+    min_confidence: float = Field(default=0.5, ge=0, le=1)
+    #: …or its best category's policy signals reach this score.
+    min_rule_score: float = Field(default=2.0, ge=0)
 
 
 class Classification(_Strict):

@@ -246,8 +246,9 @@ def _requests(
         def keyer(piece: str) -> str | None:
             """The owning queue of a piece the classifier is sure about, else None."""
             c = classify.classify(piece, policy, scored.get(piece, TextSignals()))
-            strong = c.rules.top()[1] >= policy.classification.strong_rule_score
-            if c.decided_by == "default" or not (c.confidence >= threshold or strong):
+            cfg = policy.splitting
+            sure = c.confidence >= cfg.min_confidence or c.rules.top()[1] >= cfg.min_rule_score
+            if c.decided_by == "default" or not sure:
                 return None
             return _route(c.category, piece, policy)[0]
 
