@@ -15,7 +15,14 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from supportdesk.core.policy import Policy
-from supportdesk.core.triage import TicketIn, TriageInputError, decide, prepare, texts_to_score
+from supportdesk.core.triage import (
+    TicketIn,
+    TriageInputError,
+    decide,
+    own_signals,
+    prepare,
+    texts_to_score,
+)
 from supportdesk.core.triage.ports import RulesOnlyModel, TextModel
 
 CHUNK = 256
@@ -94,7 +101,7 @@ def _run_chunk(
             failed += 1
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
             continue
-        decision = decide(r, policy, now, scored, model)
+        decision = decide(r, policy, now, own_signals(r, scored), model)
         out.write(
             decision.model_dump_json(exclude={"redacted_subject", "redacted_description"}) + "\n"
         )

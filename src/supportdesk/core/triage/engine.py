@@ -304,4 +304,9 @@ def triage_many(
     prepared = [prepare(t, policy) for t in tickets]
     texts = list(dict.fromkeys(t for p in prepared for t in texts_to_score(p)))
     scored = dict(zip(texts, model.predict(texts), strict=True))
-    return [decide(p, policy, now, scored, model) for p in prepared]
+    return [decide(p, policy, now, own_signals(p, scored), model) for p in prepared]
+
+
+def own_signals(prepared: Prepared, scored: dict[str, TextSignals]) -> dict[str, TextSignals]:
+    """The model's answers for this ticket's texts only, out of a batch's answers."""
+    return {t: scored[t] for t in texts_to_score(prepared) if t in scored}
