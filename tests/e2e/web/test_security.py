@@ -308,3 +308,17 @@ def test_pages_send_a_strict_content_security_policy(signed_in: Any) -> None:
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_crafted_flash_links_are_not_displayed(signed_in: Any, desk: Any) -> None:
+    client = signed_in("msp_admin")
+    fake = "Your account is locked: call +1 555 0100 with your password"
+    r = client.get(f"/portal?flash={fake}&fm=0123456789abcdef0123456789abcdef")
+    assert fake not in r.text
+    page = client.get(f"/portal/tickets/{desk.ids['needs_info']}")
+    r = client.post(
+        f"/portal/tickets/{desk.ids['needs_info']}/reply",
+        data={"body": "More details", "csrf_token": csrf_of(page.text)},
+    )
+    shown = client.get(r.headers["location"]).text
+    assert "Your reply was sent." in shown

@@ -6,6 +6,8 @@ exceptions into HTML pages with the same status codes the API uses (cross-accoun
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -160,15 +162,31 @@ def render(
     return response
 
 
-def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
-    """303 See Other after a POST; `flash` travels as a query parameter and is shown escaped."""
-    if flash:
+def _flash_mac(key: str, text: str) -> str:
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def redirect(url: str, *, flash: str | None = None, key: str | None = None) -> RedirectResponse:
+    """303 See Other after a POST. `flash` (a confirmation such as "Reply sent.") travels as a
+    query parameter with a MAC keyed by the session's secret CSRF token, so a crafted link
+    cannot make our pages display someone else's words; it is shown escaped."""
+    if flash and key:
         from urllib.parse import quote
 
-        url = f"{url}{'&' if '?' in url else '?'}flash={quote(flash)}"
+        sep = "&" if "?" in url else "?"
+        url = f"{url}{sep}flash={quote(flash)}&fm={_flash_mac(key, flash)}"
     response = RedirectResponse(url, status_code=303)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def flash_of(request: Request, viewer: Viewer | None) -> str | None:
+    """The flash message of this URL if this session's pages put it there, else None."""
+    text = request.query_params.get("flash")
+    mac = request.query_params.get("fm", "")
+    if not text or viewer is None or len(text) > 500:
+        return None
+    return text if hmac.compare_digest(_flash_mac(viewer.csrf_token, text), mac) else None
 
 
 def error_page(request: Request, status: int, title: str, message: str) -> Response:

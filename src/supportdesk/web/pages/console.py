@@ -33,7 +33,9 @@ from supportdesk.web.pages.common import (
     CSRF_GUARD,
     AgentViewer,
     PageRoute,
+    Viewer,
     done_reading,
+    flash_of,
     now_of,
     redirect,
     render,
@@ -155,7 +157,7 @@ def queue_page(
             "account_names": accounts,
             "tenant_names": tenants,
             "agent_names": agents,
-            "flash": request.query_params.get("flash"),
+            "flash": flash_of(request, viewer),
             "first_page": cursor is None,
         },
     )
@@ -233,7 +235,7 @@ def ticket_view(
             "categories": [(k, c.label) for k, c in policy.categories.items()],
             "queues": [(k, q.label) for k, q in policy.queues.items()],
             "policy": policy,
-            "flash": request.query_params.get("flash"),
+            "flash": flash_of(request, viewer),
             "can_split": ticket.status not in lifecycle.FINISHED
             and ticket.parent_id is None
             and not children,
@@ -241,8 +243,8 @@ def ticket_view(
     )
 
 
-def _back(ticket_id: int, flash: str) -> Response:
-    return redirect(f"/console/tickets/{ticket_id}", flash=flash)
+def _back(viewer: Viewer, ticket_id: int, flash: str) -> Response:
+    return redirect(f"/console/tickets/{ticket_id}", flash=flash, key=viewer.csrf_token)
 
 
 @router.post("/console/tickets/{ticket_id}/assign")
@@ -263,7 +265,7 @@ def assign(
         intake=intake,
         now=now,
     )
-    return _back(ticket_id, "Assigned.")
+    return _back(viewer, ticket_id, "Assigned.")
 
 
 @router.post("/console/tickets/{ticket_id}/category")
@@ -295,7 +297,7 @@ def recategorise(
         intake=intake,
         now=now,
     )
-    return _back(ticket_id, "Category changed; the ticket moved to the category's queue.")
+    return _back(viewer, ticket_id, "Category changed; the ticket moved to the category's queue.")
 
 
 @router.post("/console/tickets/{ticket_id}/severity")
@@ -316,7 +318,7 @@ def change_severity(
         intake=intake,
         now=now,
     )
-    return _back(ticket_id, f"Severity set to {severity}; SLA targets recomputed.")
+    return _back(viewer, ticket_id, f"Severity set to {severity}; SLA targets recomputed.")
 
 
 async def form_data(request: Request) -> FormData:
@@ -354,7 +356,7 @@ def split(
         now=now,
     )
     ids = ", ".join(f"#{t.id}" for t in made)
-    return _back(ticket_id, f"Split into {ids}.")
+    return _back(viewer, ticket_id, f"Split into {ids}.")
 
 
 @router.post("/console/tickets/{ticket_id}/merge")
@@ -374,7 +376,7 @@ def merge(
         intake=intake,
         now=now,
     )
-    return _back(target.id, f"Ticket #{ticket_id} was merged into this one.")
+    return _back(viewer, target.id, f"Ticket #{ticket_id} was merged into this one.")
 
 
 @router.post("/console/tickets/{ticket_id}/reply")
@@ -394,7 +396,7 @@ def reply(
         intake=intake,
         now=now,
     )
-    return _back(ticket_id, "Reply sent to the requester.")
+    return _back(viewer, ticket_id, "Reply sent to the requester.")
 
 
 @router.post("/console/tickets/{ticket_id}/note")
@@ -414,7 +416,7 @@ def note(
         intake=intake,
         now=now,
     )
-    return _back(ticket_id, "Internal note added.")
+    return _back(viewer, ticket_id, "Internal note added.")
 
 
 TRANSITIONS = {
@@ -445,7 +447,7 @@ def change_status(
         intake=intake,
         now=now,
     )
-    return _back(ticket_id, message)
+    return _back(viewer, ticket_id, message)
 
 
 @router.post("/console/tickets/{ticket_id}/confirm")
@@ -459,7 +461,7 @@ def confirm(
     service.confirm_msp(
         db_session, ticket_id=ticket_id, principal=viewer.principal, intake=intake, now=now
     )
-    return _back(ticket_id, "Confirmed on the provider's behalf; the SLA has started.")
+    return _back(viewer, ticket_id, "Confirmed on the provider's behalf; the SLA has started.")
 
 
 @router.get("/console/dashboard")

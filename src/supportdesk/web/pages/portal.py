@@ -39,6 +39,7 @@ from supportdesk.web.pages.common import (
     PageRoute,
     Viewer,
     done_reading,
+    flash_of,
     now_of,
     redirect,
     render,
@@ -318,7 +319,11 @@ def submit_ticket(
         for s in stored:
             uploads.discard(s)
         raise
-    return redirect(f"/portal/tickets/{ticket.id}", flash=f"Ticket #{ticket.id} was created.")
+    return redirect(
+        f"/portal/tickets/{ticket.id}",
+        flash=f"Ticket #{ticket.id} was created.",
+        key=viewer.csrf_token,
+    )
 
 
 def _form_again(
@@ -375,7 +380,7 @@ def my_tickets(
             "show": show,
             "tenants": tenants,
             "waiting": waiting,
-            "flash": request.query_params.get("flash"),
+            "flash": flash_of(request, viewer),
         },
     )
 
@@ -397,7 +402,7 @@ def confirmations(
             "title": "Awaiting your confirmation",
             "tickets": rows,
             "tenants": tenants,
-            "flash": request.query_params.get("flash"),
+            "flash": flash_of(request, viewer),
         },
     )
 
@@ -419,7 +424,7 @@ def confirm(
     note = f"Ticket #{ticket.id} confirmed: our team now works on it."
     if due is not None:
         note += f" First response due {localtime(due, viewer.time_zone)}."
-    return redirect("/portal/confirmations", flash=note)
+    return redirect("/portal/confirmations", flash=note, key=viewer.csrf_token)
 
 
 @router.get("/portal/tickets/{ticket_id}")
@@ -449,7 +454,7 @@ def ticket_page(
             "files": files,
             "actors": actors,
             "tenant": tenants.get(ticket.tenant_id or 0),
-            "flash": request.query_params.get("flash"),
+            "flash": flash_of(request, viewer),
             "can_confirm": viewer.principal.is_account_admin and ticket.status == "awaiting_msp",
         },
     )
@@ -495,7 +500,9 @@ def reply(
         intake=intake,
         now=now,
     )
-    return redirect(f"/portal/tickets/{ticket.id}", flash="Your reply was sent.")
+    return redirect(
+        f"/portal/tickets/{ticket.id}", flash="Your reply was sent.", key=viewer.csrf_token
+    )
 
 
 @router.get("/attachments/{attachment_id}")

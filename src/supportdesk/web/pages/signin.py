@@ -135,7 +135,7 @@ def signin(
 @router.post("/signout")
 def signout(request: Request, db_session: DbSession, viewer: MaybeViewer) -> Response:
     sessions.end(db_session, request.cookies.get(sessions.SESSION_COOKIE))
-    response = redirect("/signin", flash="You are signed out.")
+    response = redirect("/signin?signed_out=1")
     response.delete_cookie(sessions.SESSION_COOKIE, path="/", secure=True, httponly=True)
     return response
 
