@@ -3,11 +3,11 @@
     .venv/bin/python bench/bench_api.py [--engine postgres|sqlite|both] [--requests 3000]
         [--concurrency 32] [--runs 3] [--workers 2] [--model]
 
-For each engine: a fresh migrated database with a small directory, `uvicorn` serving
-`supportdesk.web.app:create_app` with `--workers` processes, and a load generator in a separate
-process (asyncio + httpx, `--concurrency` connections) posting `POST /api/v1/tickets` with a
-unique `Idempotency-Key` each, as an MSP admin. Every run posts `--requests` tickets after a
-warm-up; the script prints each run and the medians, and the machine.
+For each engine: a fresh migrated database with a small directory, uvicorn serving the app with
+`--workers` processes (`supportdesk.web.server`, as `supportdesk serve` does), and a load
+generator in a separate process (asyncio + httpx, `--concurrency` connections) posting
+`POST /api/v1/tickets` with a unique `Idempotency-Key` each, as an MSP admin. Every run posts
+`--requests` tickets after a warm-up; the script prints each run, the medians and the machine.
 
 By default the server triages with the policy rules only (`SUPPORTDESK_RULES_ONLY=1`), which
 measures the service; `--model` loads the trained text model in every worker as production does.
@@ -133,9 +133,7 @@ def start_server(url: str, workers: int, model: bool) -> tuple[subprocess.Popen[
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "--factory",
-            "supportdesk.web.app:create_app",
+            "supportdesk.web.server",
             "--host",
             "127.0.0.1",
             "--port",

@@ -124,9 +124,8 @@ def register(app: typer.Typer) -> None:
         """Migrate the database and start the HTTP API (uvicorn)."""
         import os
 
-        import uvicorn
-
         from supportdesk.db import migrate
+        from supportdesk.web import server
 
         url = _url(database_url)
         os.environ["SUPPORTDESK_DATABASE_URL"] = url
@@ -134,14 +133,7 @@ def register(app: typer.Typer) -> None:
         if demo:
             _load_demo(url, if_empty=True, tickets=300, rules_only=False)
         typer.echo(f"supportdesk on http://{host}:{port}/api/v1 (docs: /api/v1/docs)")
-        uvicorn.run(
-            "supportdesk.web.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
-        )
+        server.serve(host=host, port=port, workers=workers)
 
     @app.command("demo")
     def demo_cmd(
