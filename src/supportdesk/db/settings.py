@@ -16,6 +16,9 @@ class Settings:
     policy_path: Path | None = None
     #: Use the rules-only text model instead of loading the ML model (tests, tiny machines).
     rules_only: bool = False
+    #: Requests a worker process runs at once (the rest wait their turn, first come first
+    #: served): CPU-bound work gains nothing from more, and the tail latency suffers.
+    threads: int = 8
 
 
 def normalise_url(url: str) -> str:
@@ -41,6 +44,10 @@ def get_settings() -> Settings:
     url = normalise_url(os.environ.get("SUPPORTDESK_DATABASE_URL", DEFAULT_SQLITE_URL))
     policy = os.environ.get("SUPPORTDESK_POLICY")
     rules_only = os.environ.get("SUPPORTDESK_RULES_ONLY", "").lower() in {"1", "true", "yes"}
+    threads = int(os.environ.get("SUPPORTDESK_THREADS", "8") or 8)
     return Settings(
-        database_url=url, policy_path=Path(policy) if policy else None, rules_only=rules_only
+        database_url=url,
+        policy_path=Path(policy) if policy else None,
+        rules_only=rules_only,
+        threads=max(1, threads),
     )
