@@ -54,8 +54,7 @@ def build(db_session: Session, *, principal: Principal, policy: Any, now: dateti
     seen = ticket_filter(principal)
     out = [
         _attainment(db_session, seen, policy, now),
-        _volume(db_session, seen, now, Ticket.category, "Volume by category", _cat_label(policy)),
-        _volume(db_session, seen, now, Ticket.queue, "Volume by queue", _queue_label(policy)),
+        *_volumes(db_session, seen, now, policy),
         _backlog(db_session, seen, now),
         _breaches(db_session, seen, now),
     ]
@@ -117,30 +116,37 @@ def _attainment(db_session: Session, seen: Any, policy: Any, now: datetime) -> C
     )
 
 
-def _volume(
-    db_session: Session, seen: Any, now: datetime, col: Any, title: str, labels: dict[str, str]
-) -> Chart:
+def _volumes(db_session: Session, seen: Any, now: datetime, policy: Any) -> list[Chart]:
+    """New tickets per day by category and by queue, from one grouped pass over the window."""
     start_day = (now - timedelta(days=VOLUME_DAYS - 1)).date()
     since = datetime.combine(start_day, datetime.min.time(), tzinfo=now.tzinfo)
     day = _day(db_session, Ticket.created_at)
     q = (
-        select(day, col, func.count())
-        .where(seen, Ticket.created_at >= since, col.is_not(None))
-        .group_by(day, col)
+        select(day, Ticket.category, Ticket.queue, func.count())
+        .where(seen, Ticket.created_at >= since)
+        .group_by(day, Ticket.category, Ticket.queue)
     )
+    rows = db_session.execute(q).all()
     days = [(start_day + timedelta(days=i)).isoformat() for i in range(VOLUME_DAYS)]
     index = {d: i for i, d in enumerate(days)}
-    series: dict[str, list[int]] = {k: [0] * VOLUME_DAYS for k in labels}
-    for d, key, n in db_session.execute(q):
-        if d in index and key in series:
-            series[key][index[d]] += int(n)
-    ordered = [(labels[k], v) for k, v in series.items() if sum(v)]
     short = [d[5:].replace("-", "/") for d in days]
-    svg = charts.stacked_columns(
-        title, f"New tickets per day over the last {VOLUME_DAYS} days", short, ordered
-    )
-    rows = [(name, sum(v), max(v)) for name, v in ordered]
-    return Chart(title, svg, ("Series", "Total", "Busiest day"), rows, "UTC days.")
+    out = []
+    for pos, title, labels in (
+        (1, "Volume by category", _cat_label(policy)),
+        (2, "Volume by queue", _queue_label(policy)),
+    ):
+        series: dict[str, list[int]] = {k: [0] * VOLUME_DAYS for k in labels}
+        for row in rows:
+            d, key, n = row[0], row[pos], row[3]
+            if d in index and key in series:
+                series[key][index[d]] += int(n)
+        ordered = [(labels[k], v) for k, v in series.items() if sum(v)]
+        svg = charts.stacked_columns(
+            title, f"New tickets per day over the last {VOLUME_DAYS} days", short, ordered
+        )
+        table = [(name, sum(v), max(v)) for name, v in ordered]
+        out.append(Chart(title, svg, ("Series", "Total", "Busiest day"), table, "UTC days."))
+    return out
 
 
 def _backlog(db_session: Session, seen: Any, now: datetime) -> Chart:
