@@ -101,7 +101,13 @@ def _run_chunk(
             failed += 1
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
             continue
-        decision = decide(r, policy, now, own_signals(r, scored), model)
+        try:
+            decision = decide(r, policy, now, own_signals(r, scored), model)
+        except Exception as exc:  # one ticket's failure must not sink the batch
+            failed += 1
+            problem = f"could not decide this ticket ({type(exc).__name__}); nothing was stored"
+            out.write(json.dumps({"id": r.ticket.id, "error": problem}) + "\n")
+            continue
         out.write(
             decision.model_dump_json(exclude={"redacted_subject", "redacted_description"}) + "\n"
         )

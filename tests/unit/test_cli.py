@@ -96,3 +96,27 @@ def test_policy_check_names_problems(tmp_path: Path) -> None:
     res = run("policy", "check", str(bad))
     assert res.returncode == 1
     assert "calendars.business_hours" in res.stderr and "line " in res.stderr
+
+
+def test_one_ticket_that_cannot_be_decided_does_not_sink_the_batch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+    from datetime import UTC, datetime
+
+    from supportdesk import triage_batch
+    from supportdesk.core.policy import load_policy
+
+    real = triage_batch.decide
+
+    def flaky(prepared, *args):  # type: ignore[no-untyped-def]
+        if prepared.ticket.id == "boom":
+            raise RuntimeError("simulated defect")
+        return real(prepared, *args)
+
+    monkeypatch.setattr(triage_batch, "decide", flaky)
+    out = io.StringIO()
+    lines = [variant(id="a"), variant(id="boom"), variant(id="b")]
+    failed = triage_batch.run_batch(lines, out, load_policy(), None, datetime.now(UTC))
+    got = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert failed == 1
+    assert [g["id"] for g in got] == ["a", "boom", "b"]
+    assert "error" in got[1] and "support_path" in got[2]
