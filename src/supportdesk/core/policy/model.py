@@ -360,23 +360,19 @@ class Splitting(_Strict):
     markers: Patterns
     min_segment_chars: int = Field(default=12, ge=1)
     #: A piece counts as its own ask when the classifier gives it at least this confidence…
-    min_confidence: float = Field(default=0.5, ge=0, le=1)
+    min_confidence: float = Field(default=0.7, ge=0, le=1)
     #: …or its best category's policy signals reach this score.
     min_rule_score: float = Field(default=2.0, ge=0)
 
 
 class Classification(_Strict):
-    #: Rule score at or above which a category is decided by the rules alone.
-    strong_rule_score: float = Field(default=3.0, gt=0)
-    #: The rules must beat the runner-up by this much to decide alone.
-    rule_margin: float = Field(default=1.5, ge=0)
     #: How much one rule point counts against the model's log-probability when they combine.
-    rule_weight: float = Field(default=0.6, ge=0)
+    rule_weight: float = Field(default=1.2, ge=0)
     #: Below this model confidence (unless the rules decide) the reasons say "low confidence".
     #: A model may carry its own tuned threshold, which then wins.
     low_confidence: float = Field(default=0.55, ge=0, le=1)
     #: When no severity signal matches, the model's severity is used at or above this probability.
-    severity_model_confidence: float = Field(default=0.6, ge=0, le=1)
+    severity_model_confidence: float = Field(default=0.5, ge=0, le=1)
 
 
 class Escalation(_Strict):

@@ -9,7 +9,7 @@ paraphrases no rule lists. Without a model the rules decide alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from supportdesk.core.policy.model import Policy
 from supportdesk.core.triage.models import CATEGORIES
@@ -70,7 +70,6 @@ class Classification:
     decided_by: str  # "rules", "model+rules", "hint", "default"
     rules: RuleScores
     model_best: tuple[str | None, float] = (None, 0.0)
-    notes: list[str] = field(default_factory=list)
 
 
 def classify(
