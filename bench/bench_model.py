@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -23,6 +21,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import machine
 
 SAMPLE = (
     "Tenant Prairie Vets blocked by usage limit\n"
@@ -32,22 +33,10 @@ SAMPLE = (
 )
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+def describe_machine() -> str:
     import onnxruntime
 
-    return (
-        f"nproc {os.cpu_count()} (usable {len(os.sched_getaffinity(0))}), CPU {cpu}, "
-        f"Python {platform.python_version()}, onnxruntime {onnxruntime.__version__}, "
-        f"numpy {np.__version__}, {platform.system()} {platform.machine()}"
-    )
+    return machine(f"onnxruntime {onnxruntime.__version__}", f"numpy {np.__version__}")
 
 
 COLD = """
@@ -92,7 +81,7 @@ def main() -> None:
     from supportdesk.ml.embedder import MiniLMEmbedder
     from supportdesk.ml.model import load_default_model
 
-    print(machine())
+    print(describe_machine())
     colds = [cold_load(args.head) for _ in range(args.runs)]
     print(
         f"cold load (fresh process, import + load_default_model): "

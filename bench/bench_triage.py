@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -31,17 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import machine  # noqa: E402
+
 CLI = [sys.executable, "-m", "supportdesk.cli.main", "triage"]
-
-
-def machine() -> str:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    load = os.getloadavg()[0]
-    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}, load {load:.1f}"
 
 
 def corpus_tickets(corpus: Path) -> list[dict]:
