@@ -31,6 +31,70 @@ def _deny_or_hide(principal: Principal, account_id: int | None, action: str) -> 
         raise PermissionDenied(f"you may not {action}", code="forbidden")
 
 
+def _account_of(row: Account | Tenant | Person | Agent) -> int | None:
+    return row.id if isinstance(row, Account) else getattr(row, "account_id", None)
+
+
+def _create(
+    db_session: Session,
+    row: Account | Tenant | Person | Agent,
+    *,
+    entity: str,
+    new: dict[str, object],
+    principal: Principal,
+    now: datetime,
+    duplicate: str | None = None,
+) -> None:
+    """Insert `row`, audit `<entity>.created` with its values, commit. With `duplicate`, a
+    unique-key clash (a concurrent insert of the same email) becomes AlreadyExists."""
+    db_session.add(row)
+    try:
+        db_session.flush()
+    except IntegrityError as exc:
+        db_session.rollback()
+        if duplicate is None:
+            raise
+        raise AlreadyExists(duplicate, field="email") from exc
+    audit.record(
+        db_session,
+        actor=principal.key,
+        action=f"{entity}.created",
+        entity=entity,
+        entity_id=row.id,
+        account_id=_account_of(row),
+        new=new,
+        at=now,
+    )
+    db_session.commit()
+
+
+def _change(
+    db_session: Session,
+    row: Account | Person,
+    changes: dict[str, object],
+    *,
+    entity: str,
+    principal: Principal,
+    now: datetime,
+) -> None:
+    """Apply `changes` to `row`, audit `<entity>.updated` with old and new values, commit."""
+    old = {k: getattr(row, k) for k in changes}
+    for k, v in changes.items():
+        setattr(row, k, v)
+    audit.record(
+        db_session,
+        actor=principal.key,
+        action=f"{entity}.updated",
+        entity=entity,
+        entity_id=row.id,
+        account_id=_account_of(row),
+        old=old,
+        new=changes,
+        at=now,
+    )
+    db_session.commit()
+
+
 # --- accounts ------------------------------------------------------------------------------
 
 
@@ -68,19 +132,7 @@ def create_account(
     _deny_or_hide(principal, None, "create accounts")
     _check_account_fields(db_session, data.model_dump(), known_tiers)
     row = Account(**data.model_dump(), created_at=now)
-    db_session.add(row)
-    db_session.flush()
-    audit.record(
-        db_session,
-        actor=principal.key,
-        action="account.created",
-        entity="account",
-        entity_id=row.id,
-        account_id=row.id,
-        new=data.model_dump(),
-        at=now,
-    )
-    db_session.commit()
+    _create(db_session, row, entity="account", new=data.model_dump(), principal=principal, now=now)
     return row
 
 
@@ -102,21 +154,7 @@ def update_account(
     if "tier" in changes and changes["tier"] is None:
         raise InvalidInput("tier cannot be cleared", field="tier")
     _check_account_fields(db_session, changes, known_tiers)
-    old = {k: getattr(row, k) for k in changes}
-    for k, v in changes.items():
-        setattr(row, k, v)
-    audit.record(
-        db_session,
-        actor=principal.key,
-        action="account.updated",
-        entity="account",
-        entity_id=row.id,
-        account_id=row.id,
-        old=old,
-        new=changes,
-        at=now,
-    )
-    db_session.commit()
+    _change(db_session, row, changes, entity="account", principal=principal, now=now)
     return row
 
 
@@ -142,19 +180,7 @@ def create_tenant(
     get_account(db_session, account_id=data.account_id, principal=principal)  # 404 if hidden
     _deny_or_hide(principal, data.account_id, "add tenants to this account")
     row = Tenant(account_id=data.account_id, name=data.name, created_at=now)
-    db_session.add(row)
-    db_session.flush()
-    audit.record(
-        db_session,
-        actor=principal.key,
-        action="tenant.created",
-        entity="tenant",
-        entity_id=row.id,
-        account_id=row.account_id,
-        new=data.model_dump(),
-        at=now,
-    )
-    db_session.commit()
+    _create(db_session, row, entity="tenant", new=data.model_dump(), principal=principal, now=now)
     return row
 
 
@@ -205,23 +231,15 @@ def create_person(
     if repository.person_by_email(db_session, email=data.email) is not None:
         raise AlreadyExists(f"{data.email} is already in the directory", field="email")
     row = Person(**data.model_dump(), created_at=now)
-    db_session.add(row)
-    try:
-        db_session.flush()
-    except IntegrityError as exc:
-        db_session.rollback()
-        raise AlreadyExists(f"{data.email} is already in the directory", field="email") from exc
-    audit.record(
+    _create(
         db_session,
-        actor=principal.key,
-        action="person.created",
+        row,
         entity="person",
-        entity_id=row.id,
-        account_id=row.account_id,
         new=data.model_dump(),
-        at=now,
+        principal=principal,
+        now=now,
+        duplicate=f"{data.email} is already in the directory",
     )
-    db_session.commit()
     return row
 
 
@@ -238,21 +256,7 @@ def update_person(
     changes = data.model_dump(exclude_unset=True)
     if "tenant_id" in changes:
         _check_tenant(db_session, row.account_id, changes["tenant_id"], principal)
-    old = {k: getattr(row, k) for k in changes}
-    for k, v in changes.items():
-        setattr(row, k, v)
-    audit.record(
-        db_session,
-        actor=principal.key,
-        action="person.updated",
-        entity="person",
-        entity_id=row.id,
-        account_id=row.account_id,
-        old=old,
-        new=changes,
-        at=now,
-    )
-    db_session.commit()
+    _change(db_session, row, changes, entity="person", principal=principal, now=now)
     return row
 
 
@@ -285,22 +289,15 @@ def create_agent(
     if not principal.sees_all:
         raise PermissionDenied("only administrators may add agents", code="admins_only")
     row = Agent(**data.model_dump(), created_at=now)
-    db_session.add(row)
-    try:
-        db_session.flush()
-    except IntegrityError as exc:
-        db_session.rollback()
-        raise AlreadyExists(f"{data.email} is already an agent", field="email") from exc
-    audit.record(
+    _create(
         db_session,
-        actor=principal.key,
-        action="agent.created",
+        row,
         entity="agent",
-        entity_id=row.id,
         new=data.model_dump(),
-        at=now,
+        principal=principal,
+        now=now,
+        duplicate=f"{data.email} is already an agent",
     )
-    db_session.commit()
     return row
 
 
