@@ -82,3 +82,27 @@ def test_holiday_additions_close_the_desk() -> None:
     d = triage(ticket("How do we add a tenant?"), load_policy_text(text), NOW)
     # submitted Tue 1 Dec; Wed 2 Dec is now a holiday, so next business day is Thu 3 Dec
     assert d.requests[0].first_response_due.isoformat() == "2026-12-03T17:00:00-07:00"  # type: ignore[union-attr]
+
+
+def test_literal_prefilter_never_changes_a_match() -> None:
+    from supportdesk.core.policy.model import Matcher
+
+    texts = [
+        "Our invoice INV-2231 is wrong",
+        "the line items are off",
+        "credits card",
+        "all of our tenants are down",
+        "the phone agent logged 90 minutes",
+        "error 403 on every call",
+        "nothing relevant here",
+        "İstanbul office credits",  # lower-casing changes the length: the slow path decides
+    ]
+    policy = load_policy_text(default_policy_text())
+    patterns = [s.pattern for c in policy.categories.values() for s in c.signals]
+    patterns += [s.pattern for lvl in policy.severity.values() for s in lvl.signals]
+    for pattern in patterns:
+        m = Matcher(pattern)
+        for text in texts:
+            got = m.search(text)
+            want = m.slow.search(text)
+            assert (got is None) == (want is None), (pattern, text)

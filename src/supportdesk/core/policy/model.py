@@ -11,9 +11,11 @@ match wins; queue routes inside a category are a list and the first match wins.
 from __future__ import annotations
 
 import re
+import re._constants as _sre  # the parsed-pattern opcodes (stdlib)
+import re._parser as _parser
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -52,25 +54,62 @@ def _compile(pattern: str) -> re.Pattern[str]:
 _ESCAPE = re.compile(r"\\.")
 
 
+def _literal_prefixes(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
+    """Strings one of which every match must contain, read from the start of a parsed pattern
+    (anchors skipped, groups and alternations followed); None when there is no such set."""
+    i = 0
+    while i < len(items) and items[i][0] is _sre.AT:
+        i += 1
+    if i == len(items):
+        return None
+    op, arg = items[i]
+    if op is _sre.LITERAL:
+        chars = []
+        while i < len(items) and items[i][0] is _sre.LITERAL:
+            chars.append(chr(items[i][1]))
+            i += 1
+        return ("".join(chars),)
+    if op is _sre.SUBPATTERN:
+        return _literal_prefixes(list(arg[3]))
+    if op is _sre.BRANCH:
+        found: list[str] = []
+        for alt in arg[1]:
+            got = _literal_prefixes(list(alt))
+            if got is None:
+                return None
+            found.extend(got)
+        return tuple(found)
+    return None
+
+
 class Matcher:
     """A case-insensitive pattern, searched the fast way when it can be.
 
     Python's IGNORECASE matching is about twice as slow as a plain search, so a pattern with no
     upper-case literal is compiled case-sensitively and searched in the lower-cased text (when
-    lower-casing keeps the length, so match positions stay valid for quotes).
+    lower-casing keeps the length, so match positions stay valid for quotes). When every match
+    must begin with one of a few literal strings (``\\b(invoice|refund)…``), a substring check
+    on those skips the regular expression for texts that cannot match.
     """
 
-    __slots__ = ("fast", "slow")
+    __slots__ = ("fast", "prefixes", "slow")
 
     def __init__(self, pattern: str) -> None:
         self.slow = _compile(pattern)
         bare = _ESCAPE.sub("", pattern)
         self.fast = None if any(ch.isupper() for ch in bare) else re.compile(pattern, re.MULTILINE)
+        self.prefixes: tuple[str, ...] | None = None
+        if self.fast is not None:
+            found = _literal_prefixes(list(_parser.parse(pattern, re.MULTILINE)))
+            if found and all(found):
+                self.prefixes = tuple(sorted(set(found)))
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         if self.fast is not None:
             low = text.lower() if lowered is None else lowered
             if len(low) == len(text):
+                if self.prefixes is not None and not any(p in low for p in self.prefixes):
+                    return None
                 return self.fast.search(low)
         return self.slow.search(text)
 
