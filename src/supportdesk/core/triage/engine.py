@@ -123,7 +123,7 @@ def decide(
         )
 
     threshold = float(getattr(model, "confidence_threshold", policy.classification.low_confidence))
-    parts = _requests(prepared, policy, scored, threshold)
+    parts = _requests(prepared, policy, scored)
     if len(parts) > 1:
         cats = " + ".join(p[1].category for p in parts)
         why(
@@ -234,10 +234,7 @@ def _route(category: str, text: str, policy: Policy) -> tuple[str, str | None]:
 
 
 def _requests(
-    prepared: Prepared,
-    policy: Policy,
-    scored: dict[str, TextSignals],
-    threshold: float,
+    prepared: Prepared, policy: Policy, scored: dict[str, TextSignals]
 ) -> list[tuple[str, classify.Classification]]:
     hint = prepared.ticket.category
     whole = prepared.whole
