@@ -234,7 +234,7 @@ def test_assign_recategorise_and_severity_with_reason_are_audited(
     ticket = service.update(
         db_session,
         ticket_id=ticket.id,
-        data=TicketUpdate(category="billing"),
+        data=TicketUpdate(category="billing", category_reason="it is about an invoice"),
         principal=world.p["admin"],
         intake=intake,
         now=clock.now,
@@ -263,6 +263,7 @@ def test_assign_recategorise_and_severity_with_reason_are_audited(
     by_action = {e.action: e for e in events(db_session, ticket.id)}
     assert by_action["ticket.assigned"].new == {"assignee_id": lead.id}
     assert by_action["ticket.recategorised"].old == {"category": "setup", "queue": "support"}
+    assert by_action["ticket.recategorised"].new["reason"] == "it is about an invoice"
     sev = by_action["ticket.severity"]
     assert sev.old == {"severity": 3} and sev.new["reason"] == "all tenants affected after all"
     assert sev.actor == f"agent:{world.agents['admin'].id}"

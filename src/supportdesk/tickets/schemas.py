@@ -61,6 +61,8 @@ class TicketUpdate(_In):
     queue: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     severity: Severity | None = None
     severity_reason: Annotated[str, StringConstraints(min_length=3, max_length=2_000)] | None = None
+    #: Why the category changed (optional; kept in the audit event next to the change).
+    category_reason: Annotated[str, StringConstraints(min_length=3, max_length=2_000)] | None = None
 
 
 class TransitionIn(_In):

@@ -723,12 +723,14 @@ def update(
     intake: Intake,
     now: datetime,
 ) -> Ticket:
-    """Assign, re-categorise (re-routes to the category's queue unless a queue is given),
-    change severity (a reason is required)."""
+    """Assign, re-categorise (re-routes to the category's queue unless a queue is given; an
+    optional reason is audited with it), change severity (a reason is required). One
+    transaction."""
     ticket = _visible(db_session, ticket_id, principal)
     require_agent(principal, "change tickets")
     changes = data.model_dump(exclude_unset=True)
     reason = changes.pop("severity_reason", None)
+    category_reason = changes.pop("category_reason", None)
     if "assignee_id" in changes and changes["assignee_id"] is not None:
         agent = db_session.get(Agent, changes["assignee_id"])
         if agent is None or not agent.active:
@@ -759,6 +761,8 @@ def update(
     new: dict[str, object] = dict(diff)
     if "severity" in diff:
         new["reason"] = reason
+    elif "category" in diff and category_reason:
+        new["reason"] = category_reason
     _audit(
         db_session,
         ticket,

@@ -278,21 +278,13 @@ def recategorise(
     category: Annotated[str, Form(max_length=32)],
     reason: Reason,
 ) -> Response:
-    """The reason is kept as an internal note next to the audited change."""
+    """The reason is audited with the change, in the same transaction."""
     if category not in intake.policy.categories:
         raise InvalidInput("choose a category", field="category")
-    service.note(
-        db_session,
-        ticket_id=ticket_id,
-        body=f"Category changed to {category}: {reason}",
-        principal=viewer.principal,
-        intake=intake,
-        now=now,
-    )
     service.update(
         db_session,
         ticket_id=ticket_id,
-        data=TicketUpdate(category=category),
+        data=TicketUpdate(category=category, category_reason=reason),
         principal=viewer.principal,
         intake=intake,
         now=now,
