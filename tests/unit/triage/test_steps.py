@@ -97,6 +97,30 @@ def test_mixed_message_becomes_two_requests_in_order() -> None:
     assert "split.mixed" in rules(d)
 
 
+def test_a_greeting_or_sign_off_paragraph_is_never_a_request_of_its_own() -> None:
+    from supportdesk.core.triage.split import pleasantry, segments
+
+    text = (
+        "Bonjour,\n\nDepuis ce matin le tenant Cabinet Morel ne peut plus ouvrir le chat, "
+        "erreur 500.\n\nCordialement,\nJulien Fabre"
+    )
+    assert segments(text, POLICY) == [text]
+    assert pleasantry("Many thanks,\nRegards,\nPieter van Dijk", POLICY)
+    assert pleasantry("Best,\nAna", POLICY)
+    # A short ask that merely starts with a pleasantry word is still an ask.
+    assert not pleasantry("Thanks - can you also send a quote for 20 seats?", POLICY)
+    assert not pleasantry("best practices workshop", POLICY)
+
+
+def test_a_date_like_1_juli_is_not_a_numbered_list() -> None:
+    from supportdesk.core.triage.split import segments
+
+    text = "Auf der Rechnung vom 1. Juli steht eine Position, die wir nie bestellt haben."
+    assert segments(text, POLICY) == [text]
+    listed = "Zwei Fragen: 1. warum ist der Verbrauch gestiegen? 2. bitte Rechnung senden"
+    assert len(segments(listed, POLICY)) >= 2
+
+
 def test_two_symptoms_of_one_problem_stay_one_request() -> None:
     text = "SSO fails for tenant Harbor Dental with a SAML error. Also the Okta login page loops."
     d = triage(ticket(text), POLICY, NOW)

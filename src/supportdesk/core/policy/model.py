@@ -402,6 +402,9 @@ class Splitting(_Strict):
     min_confidence: float = Field(default=0.7, ge=0, le=1)
     #: …or its best category's policy signals reach this score.
     min_rule_score: float = Field(default=2.0, ge=0)
+    #: Greetings, thanks and sign-offs: a piece that is nothing but these (and a name or two)
+    #: is never a request of its own; it joins its neighbour.
+    pleasantries: Patterns | None = None
 
 
 class Classification(_Strict):

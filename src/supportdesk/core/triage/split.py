@@ -9,6 +9,7 @@ owners (e.g. the usage team and billing).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,13 +28,35 @@ def segments(text: str, policy: Policy) -> list[str]:
     pieces = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     pieces = [p for p in pieces if p.strip()]
     minimum = policy.splitting.min_segment_chars
+
+    def stands_alone(piece: str) -> bool:
+        return len(piece.strip()) >= minimum and not pleasantry(piece, policy)
+
     out: list[str] = []
     for piece in pieces:
-        if out and (len(out[-1].strip()) < minimum or len(piece.strip()) < minimum):
+        if out and not (stands_alone(out[-1]) and stands_alone(piece)):
             out[-1] = out[-1] + piece
         else:
             out.append(piece)
     return [p.strip() for p in out] or [text.strip()]
+
+
+#: After the pleasantries are removed, a piece of at most this many words (a name, a title)
+#: says nothing of its own.
+PLEASANTRY_MAX_WORDS = 3
+
+
+def pleasantry(piece: str, policy: Policy) -> bool:
+    """True when the piece is only greetings, thanks or a sign-off (plus a name or two)."""
+    patterns = policy.splitting.pleasantries
+    if patterns is None:
+        return False
+    rest = piece
+    for rx in patterns.compiled:
+        rest = rx.sub(" ", rest)
+    if len(rest) == len(piece):
+        return False
+    return len(re.findall(r"\w+", rest)) <= PLEASANTRY_MAX_WORDS
 
 
 @dataclass(frozen=True)
