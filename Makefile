@@ -29,7 +29,7 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	SUPPORTDESK_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q
+	SUPPORTDESK_TEST_POSTGRES_URL=$(PG_URL) SUPPORTDESK_REQUIRE_BROWSER=1 $(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -45,7 +45,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM}")
+        message = f"Debian's Chromium is not installed at {CHROMIUM}"
+        if os.environ.get("SUPPORTDESK_REQUIRE_BROWSER") == "1":  # `make test`: a miss is a failure
+            pytest.fail(message + " (run scripts/ensure-chromium.sh)")
+        pytest.skip(message)
     from web.seed import seed_desk
 
     from supportdesk.core.policy import load_policy
@@ -117,7 +120,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, objec
 def browser() -> Iterator[object]:
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM}")
+        message = f"Debian's Chromium is not installed at {CHROMIUM}"
+        if os.environ.get("SUPPORTDESK_REQUIRE_BROWSER") == "1":  # `make test`: a miss is a failure
+            pytest.fail(message + " (run scripts/ensure-chromium.sh)")
+        pytest.skip(message)
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
