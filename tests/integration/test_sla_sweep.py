@@ -116,7 +116,8 @@ def test_outbox_delivers_at_least_once_and_retries_failures(db_session, world, s
     assert delivered == len(pending) - 1
     (failed,) = outbox.pending(db_session)
     assert failed.attempts == 1 and failed.last_error
-    assert outbox.dispatch(db_session, notifier=notifier, now=clock.now) == 1
+    assert outbox.dispatch(db_session, notifier=notifier, now=clock.now) == 0, "backing off"
+    assert outbox.dispatch(db_session, notifier=notifier, now=failed.not_before) == 1
     assert outbox.pending(db_session) == []
     assert outbox.dispatch(db_session, notifier=notifier, now=clock.now) == 0
     keys = [n.dedupe_key for n in notifier.sent]

@@ -30,5 +30,8 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    #: Set when the last allowed attempt failed: a dead letter, kept (never deleted) and no
+    #: longer tried until an operator re-queues it (`supportdesk outbox retry`).
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_outbox_pending", "delivered_at", "not_before"),)

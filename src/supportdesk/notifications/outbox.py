@@ -1,11 +1,19 @@
-"""Write to the outbox inside the caller's transaction; deliver later, at least once."""
+"""Write to the outbox inside the caller's transaction; deliver later, at least once.
+
+A message whose delivery fails is tried again after an exponential backoff (`retry_delay`);
+after `MAX_ATTEMPTS` failures it becomes a dead letter (`dead_at` set): kept, listed by
+`dead_letters`, tried again only when an operator re-queues it (`requeue`). No message is ever
+deleted.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -13,7 +21,27 @@ from sqlalchemy.orm import Session
 from supportdesk.notifications.models import OutboxMessage
 from supportdesk.notifications.ports import Notification, Notifier
 
+log = logging.getLogger("supportdesk.notifications")
+
+#: Failed attempts after which a message is dead-lettered (about 14 h of retries, see below).
 MAX_ATTEMPTS = 20
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait before trying again a message that has failed `attempts` times.
+
+    Exponential with a cap: 1 min after the first failure, then 2, 4, 8, 16, 32 min, and 1 h
+    from the seventh failure on. With `MAX_ATTEMPTS` = 20 a message is tried for about 14 h
+    (63 min + 13 h) before it is dead-lettered: long enough to ride out a transport outage,
+    gentle enough not to hammer a transport that is down. Deterministic (no jitter) so tests
+    and operators can tell when the next attempt is due.
+    """
+    if attempts < 1:
+        return timedelta(0)
+    # Cap the exponent too: 2**n for a huge n would be a huge int before the min() applies.
+    return min(RETRY_FIRST * 2 ** min(attempts - 1, 16), RETRY_CAP)
 
 
 def enqueue(
@@ -46,13 +74,16 @@ def enqueue(
 
 def dispatch(db_session: Session, *, notifier: Notifier, now: datetime, batch: int = 500) -> int:
     """Deliver due messages; mark each delivered after the notifier accepts it. Commits.
+
+    A failure counts an attempt, records the error and postpones the message by
+    `retry_delay(attempts)`; the `MAX_ATTEMPTS`-th failure dead-letters it instead.
     Returns how many were delivered. On PostgreSQL concurrent dispatchers skip locked rows."""
     q = (
         select(OutboxMessage)
         .where(
             OutboxMessage.delivered_at.is_(None),
+            OutboxMessage.dead_at.is_(None),
             OutboxMessage.not_before <= now,
-            OutboxMessage.attempts < MAX_ATTEMPTS,
         )
         .order_by(OutboxMessage.id)
         .limit(batch)
@@ -68,13 +99,24 @@ def dispatch(db_session: Session, *, notifier: Notifier, now: datetime, batch: i
             ticket_id=row.ticket_id,
             payload=dict(row.payload or {}),
         )
+        row.attempts += 1
         try:
             notifier.send(note)
-        except Exception as exc:  # the transport's failure: retry on the next run
-            row.attempts += 1
-            row.last_error = str(exc)[:500]
+        except Exception as exc:  # the transport's failure: retry after the backoff
+            row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.dead_at = now
+                log.warning(
+                    "outbox message %s (%s to %s) dead after %s attempts: %s",
+                    row.id,
+                    row.kind,
+                    row.recipient,
+                    row.attempts,
+                    row.last_error,
+                )
+            else:
+                row.not_before = now + retry_delay(row.attempts)
             continue
-        row.attempts += 1
         row.delivered_at = now
         delivered += 1
     db_session.commit()
@@ -82,5 +124,41 @@ def dispatch(db_session: Session, *, notifier: Notifier, now: datetime, batch: i
 
 
 def pending(db_session: Session) -> list[OutboxMessage]:
-    q = select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None)).order_by(OutboxMessage.id)
+    """Messages still to be delivered (due or waiting for their instant), dead letters aside."""
+    q = (
+        select(OutboxMessage)
+        .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.dead_at.is_(None))
+        .order_by(OutboxMessage.id)
+    )
     return list(db_session.scalars(q).all())
+
+
+def dead_letters(db_session: Session, *, limit: int | None = None) -> list[OutboxMessage]:
+    """Messages that exhausted their attempts, oldest first."""
+    q = (
+        select(OutboxMessage)
+        .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.dead_at.is_not(None))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(db_session.scalars(q).all())
+
+
+def requeue(db_session: Session, *, ids: Sequence[int] | None, now: datetime) -> list[int]:
+    """Give dead letters a fresh set of attempts, due at `now`; `ids=None` re-queues every dead
+    letter. Other ids (unknown, delivered, not dead) are left alone. Returns the ids re-queued,
+    in order. The last error is kept for the record. Commits."""
+    cond = [OutboxMessage.delivered_at.is_(None), OutboxMessage.dead_at.is_not(None)]
+    if ids is not None:
+        if not ids:
+            return []
+        cond.append(OutboxMessage.id.in_(list(ids)))
+    stmt = (
+        update(OutboxMessage)
+        .where(*cond)
+        .values(dead_at=None, attempts=0, not_before=now)
+        .returning(OutboxMessage.id)
+    )
+    done = sorted(db_session.scalars(stmt).all())
+    db_session.commit()
+    return done
