@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from supportdesk.cli import model_cmd, policy_cmd, service_cmd, triage_cmd
+from supportdesk.cli import model_cmd, outbox_cmd, policy_cmd, service_cmd, triage_cmd
 
 app = typer.Typer(
     name="supportdesk",
@@ -17,6 +17,7 @@ app = typer.Typer(
 triage_cmd.register(app)
 model_cmd.register(app)
 service_cmd.register(app)
+outbox_cmd.register(app)
 app.add_typer(policy_cmd.app, name="policy")
 
 if __name__ == "__main__":  # pragma: no cover
