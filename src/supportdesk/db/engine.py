@@ -12,12 +12,32 @@ from supportdesk.db.settings import ensure_sqlite_dir, normalise_url
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def _opens_write(statement: str, context: Any) -> bool:
+    """Whether a statement needs the write lock: anything but a plain SELECT, and a SELECT
+    with `FOR UPDATE` (which SQLite does not render: here it says "I will write next")."""
+    if not statement.lstrip().upper().startswith("SELECT"):
+        return True
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, and transactions SQLAlchemy controls itself.
 
-    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; we take it over
-    (the recipe in SQLAlchemy's SQLite docs) and begin with IMMEDIATE so two writers queue on the
-    busy timeout instead of failing when a read lock would have to be upgraded.
+    pysqlite's own transaction handling is switched off (`isolation_level=None`, the recipe in
+    SQLAlchemy's SQLite docs) and the transaction is begun by us, lazily: statements before a
+    transaction's first write run on their own (each SELECT its own WAL snapshot, no lock), and
+    the first write (or SAVEPOINT, DDL, SELECT … FOR UPDATE) emits `BEGIN IMMEDIATE`, which
+    waits on the busy timeout for the single write lock and then holds it until COMMIT/ROLLBACK.
+
+    Why not a plain BEGIN: a deferred transaction that read first and then writes must upgrade
+    its read snapshot, and SQLite refuses that at once (SQLITE_BUSY, the busy handler is not
+    consulted) when another connection wrote meanwhile — "database is locked" under concurrent
+    writers. Why not BEGIN IMMEDIATE at every begin: a read-only transaction (a route reading
+    the ticket it just created, a listing) would then hold the write lock until the session
+    closes — across the hop to the thread that serialises the response, for which the threads
+    waiting on that very lock hold every token: writers stall for the whole busy timeout and
+    fail. Reads thus see READ COMMITTED, as on PostgreSQL; writes are serialised.
     """
 
     @event.listens_for(engine, "connect")
@@ -30,9 +50,17 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_on_first_write(
+        conn: Any, cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        dbapi_connection = cursor.connection
+        if (
+            conn.in_transaction()
+            and not dbapi_connection.in_transaction
+            and _opens_write(statement, context)
+        ):
+            dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
