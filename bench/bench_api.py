@@ -5,9 +5,11 @@
 
 For each engine: a fresh migrated database with a small directory, uvicorn serving the app with
 `--workers` processes (`supportdesk.web.server`, as `supportdesk serve` does), and a load
-generator in a separate process (asyncio + httpx, `--concurrency` connections) posting
-`POST /api/v1/tickets` with a unique `Idempotency-Key` each, as an MSP admin. Every run posts
-`--requests` tickets after a warm-up; the script prints each run, the medians and the machine.
+generator in a separate process (raw HTTP/1.1 on asyncio streams, `--concurrency` keep-alive
+connections) posting `POST /api/v1/tickets` with a unique `Idempotency-Key` each, as an MSP
+admin. Every run posts `--requests` tickets after a warm-up; the script prints each run (with the
+CPU the server's workers and the generator spent per creation, and the load average), the
+medians and the machine.
 
 By default the server triages with the policy rules only (`SUPPORTDESK_RULES_ONLY=1`), which
 measures the service; `--model` loads the trained text model in every worker as production does.
@@ -46,33 +48,54 @@ TEXTS = (
 
 
 async def _load(base: str, token: str, n: int, concurrency: int, tag: str) -> dict[str, Any]:
-    import httpx
-
+    """`concurrency` keep-alive connections, each posting the next request when its previous
+    answer has arrived. Raw HTTP/1.1 on asyncio streams (uvloop when installed): the generator
+    shares the machine with the server, so it must cost little CPU per request (httpx cost
+    about as much as the route it measured)."""
+    host, _, port = base.removeprefix("http://").partition(":")
     latencies: list[float] = []
     errors: dict[str, int] = {}
     counter = iter(range(n))
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
+    head = (
+        f"POST /api/v1/tickets HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+    )
 
-        async def worker() -> None:
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
             for i in counter:
-                body = {"subject": f"Bench {i}", "description": TEXTS[i % len(TEXTS)].format(i=i)}
+                body = json.dumps(
+                    {"subject": f"Bench {i}", "description": TEXTS[i % len(TEXTS)].format(i=i)}
+                ).encode()
+                request = (
+                    f"{head}Idempotency-Key: {tag}-{i}\r\nContent-Length: {len(body)}\r\n\r\n"
+                ).encode() + body
                 t = time.perf_counter()
                 try:
-                    r = await c.post(
-                        "/api/v1/tickets", json=body, headers={"Idempotency-Key": f"{tag}-{i}"}
-                    )
-                    status = str(r.status_code)
-                except httpx.HTTPError as exc:
+                    writer.write(request)
+                    status_line = await reader.readuntil(b"\r\n")
+                    headers = await reader.readuntil(b"\r\n\r\n")
+                    length = 0
+                    for line in headers.split(b"\r\n"):
+                        name, _, value = line.partition(b":")
+                        if name.strip().lower() == b"content-length":
+                            length = int(value)
+                    await reader.readexactly(length)
+                    status = status_line.split(b" ", 2)[1].decode()
+                except (OSError, asyncio.IncompleteReadError) as exc:
                     status = type(exc).__name__
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, int(port))
                 latencies.append(time.perf_counter() - t)
                 if status != "201":
                     errors[status] = errors.get(status, 0) + 1
+        finally:
+            writer.close()
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - t0
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     latencies.sort()
     return {
         "n": n,
@@ -81,11 +104,18 @@ async def _load(base: str, token: str, n: int, concurrency: int, tag: str) -> di
         "p50": latencies[len(latencies) // 2] * 1000,
         "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
         "errors": errors,
+        "client_cpu_ms": cpu * 1000 / n,
     }
 
 
 def client_main(args: argparse.Namespace) -> None:
-    result = asyncio.run(_load(args.base, args.token, args.requests, args.concurrency, args.tag))
+    load = _load(args.base, args.token, args.requests, args.concurrency, args.tag)
+    try:
+        import uvloop
+    except ImportError:
+        result = asyncio.run(load)
+    else:
+        result = uvloop.run(load)
     print(json.dumps(result))
 
 
@@ -111,6 +141,20 @@ def run_client(base: str, token: str, n: int, concurrency: int, tag: str) -> dic
 
 
 # --- the server -----------------------------------------------------------------------------
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def free_port() -> int:
@@ -175,11 +219,16 @@ def bench_engine(name: str, workdir: Path, args: argparse.Namespace) -> None:
             print(f"  warm-up errors: {warm['errors']}")
         runs = []
         for k in range(args.runs):
+            cpu0 = tree_cpu_seconds(proc.pid)
             r = run_client(base, token, args.requests, args.concurrency, f"run{k}")
+            server_ms = (tree_cpu_seconds(proc.pid) - cpu0) * 1000 / args.requests
             runs.append(r)
             print(
                 f"  {name} run {k + 1}: {r['rate']:.0f} creations/s, p50 {r['p50']:.1f} ms, "
-                f"p99 {r['p99']:.1f} ms, errors {r['errors'] or 'none'}"
+                f"p99 {r['p99']:.1f} ms, errors {r['errors'] or 'none'}; CPU per creation: "
+                f"server {server_ms:.1f} ms, generator {r['client_cpu_ms']:.2f} ms; "
+                f"load avg {os.getloadavg()[0]:.2f}",
+                flush=True,
             )
     finally:
         proc.terminate()
