@@ -6,34 +6,29 @@ on one shared database.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from .conftest import Api, make_api
+from .conftest import Api, Databases, make_api
 
 
 @pytest.fixture(scope="module")
-def shared_api(
-    tmp_path_factory: pytest.TempPathFactory, template_db: Path, intake: Any
-) -> Iterator[Api]:
-    db = tmp_path_factory.mktemp("schemathesis") / "api.db"
-    shutil.copy(template_db, db)
-    instance, engine = make_api(db, intake)
-    # Something to find: a ticket in each of a few states.
-    for who, text in (
-        ("north_msp", "Why did credits drop for tenant Contoso yesterday?"),
-        ("contoso_admin", "SSO login fails for all users at Contoso since this morning."),
-        ("blue_msp", "How do I configure a retention policy?"),
-    ):
-        instance.post(who, "/api/v1/tickets", {"description": text})
-    yield instance
-    engine.dispose()
+def shared_api(api_databases: Databases, intake: Any) -> Iterator[Api]:
+    with api_databases.fresh() as (url, engine):
+        instance = make_api(url, engine, intake)
+        # Something to find: a ticket in each of a few states.
+        for who, text in (
+            ("north_msp", "Why did credits drop for tenant Contoso yesterday?"),
+            ("contoso_admin", "SSO login fails for all users at Contoso since this morning."),
+            ("blue_msp", "How do I configure a retention policy?"),
+        ):
+            instance.post(who, "/api/v1/tickets", {"description": text})
+        yield instance
+        instance.client.close()
 
 
 @pytest.mark.parametrize("who", ["admin", "north_msp", "contoso_end"])
