@@ -137,7 +137,7 @@ class MiniLMEmbedder:
 
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         tokenizer.enable_truncation(max_length=max_tokens)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
+        tokenizer.no_padding()  # `embed` pads each batch itself, to its longest text
         self._tokenizer = tokenizer
 
         options = ort.SessionOptions()
@@ -146,6 +146,9 @@ class MiniLMEmbedder:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # Idle intra-op threads sleep instead of spinning: on a shared 2-core box a spinning
+        # worker burns the core the caller (tokenizer, triage rules) or another process needs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -153,12 +156,8 @@ class MiniLMEmbedder:
         self.texts_embedded = 0
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.int64]]:
-        encodings = self._tokenizer.encode_batch(list(texts))
-        return {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+        """The network's inputs for `texts`, padded to the longest of them."""
+        return _feeds([list(e.ids) for e in self._tokenizer.encode_batch(list(texts))])
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         """One unit vector (float32, 384) per text, in order. Empty input → shape (0, 384)."""
@@ -166,12 +165,29 @@ class MiniLMEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        # Batch texts of similar length together: less padding, same vectors (pooling is masked).
-        order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
+        ids = [e.ids for e in self._tokenizer.encode_batch(texts)]
+        # Batch texts of equal or similar token counts together: the least padding, and the
+        # same vectors (pooling is masked). Each text is tokenized once.
+        order = sorted(range(len(texts)), key=lambda i: (len(ids[i]), i))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            feeds = self.tokenize([texts[i] for i in idx])
+            feeds = _feeds([ids[i] for i in idx])
             (hidden,) = self._session.run(["last_hidden_state"], feeds)
             out[idx] = mean_pool(hidden, feeds["attention_mask"])
         self.texts_embedded += len(texts)
         return out
+
+
+def _feeds(ids: list[list[int]]) -> dict[str, npt.NDArray[np.int64]]:
+    """input_ids / attention_mask / token_type_ids, right-padded with 0 ([PAD]) to the longest."""
+    width = max((len(row) for row in ids), default=0)
+    input_ids = np.zeros((len(ids), width), dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for r, row in enumerate(ids):
+        input_ids[r, : len(row)] = row
+        mask[r, : len(row)] = 1
+    return {
+        "input_ids": input_ids,
+        "attention_mask": mask,
+        "token_type_ids": np.zeros((len(ids), width), dtype=np.int64),
+    }
