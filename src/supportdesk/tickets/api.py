@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from supportdesk.db.types import DB_ID_MAX
@@ -49,17 +50,19 @@ def _detail(db_session: Session, ticket: Ticket) -> TicketDetail:
     return out
 
 
+_TICKET_DETAIL = TypeAdapter(TicketDetail)
+
+
 @router.post("", status_code=201, response_model=TicketDetail)
 def create_ticket(
     body: TicketSubmit,
-    response: Response,
     db_session: DbSession,
     principal: TicketsWriter,
     intake: CurrentIntake,
     now: Now,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
-) -> TicketDetail:
-    ticket, created = service.submit(
+) -> Response:
+    ticket, created, kids = service.submit_with_children(
         db_session,
         data=body,
         principal=principal,
@@ -67,11 +70,20 @@ def create_ticket(
         now=now,
         idempotency_key=idempotency_key,
     )
+    out = TicketDetail.model_validate(ticket)
+    out.children = service.children(db_session, ticket=ticket) if kids is None else kids
+    db_session.close()  # hand the connection back now, not after a hop to another thread
+    # Serialised here, as FastAPI would for `response_model` (by alias, to JSON), without
+    # validating the model again in one more hop to the thread pool.
+    answer = Response(
+        content=_TICKET_DETAIL.dump_json(out, by_alias=True),
+        status_code=201 if created else 200,
+        media_type="application/json",
+    )
     if not created:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
-    return _detail(db_session, ticket)
+        answer.headers["Idempotent-Replayed"] = "true"
+    answer.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
+    return answer
 
 
 @router.get("", response_model=TicketPage)

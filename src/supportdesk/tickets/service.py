@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -73,6 +73,29 @@ DEFAULT_REPLIES = {
 
 # --- helpers -------------------------------------------------------------------------------
 
+#: `Session.info` key of the writes waiting for a new ticket's id (see `_when_stored`).
+_DEFERRED = "supportdesk.tickets.deferred"
+
+
+def _when_stored(db_session: Session, ticket: Ticket, write: Callable[[], None]) -> None:
+    """Run `write` (rows that name the ticket's id) now; or, while `submit` builds a new ticket
+    before its INSERT, once `_store` has inserted it, in the order the writes were asked for.
+
+    So a new ticket is inserted once with its final columns (no INSERT of a blank row followed by
+    an UPDATE of two dozen columns), and its audit events and messages go in one batch."""
+    queue: list[Callable[[], None]] | None = db_session.info.get(_DEFERRED)
+    if ticket.id is None and queue is not None:
+        queue.append(write)
+    else:
+        write()
+
+
+def _store(db_session: Session) -> None:
+    """Flush (the new ticket's INSERT gives it its id), then run the writes that waited for it."""
+    db_session.flush()
+    for write in db_session.info.pop(_DEFERRED, None) or ():
+        write()
+
 
 def _visible(db_session: Session, ticket_id: int, principal: Principal) -> Ticket:
     ticket = repository.get(db_session, ticket_id=ticket_id, principal=principal)
@@ -91,18 +114,22 @@ def _audit(
     new: object = None,
 ) -> None:
     actor = principal if isinstance(principal, str) else principal.key
-    audit.record(
-        db_session,
-        actor=actor,
-        action=action,
-        entity="ticket",
-        entity_id=ticket.id,
-        ticket_id=ticket.id,
-        account_id=ticket.account_id,
-        old=old,
-        new=new,
-        at=now,
-    )
+
+    def write() -> None:
+        audit.record(
+            db_session,
+            actor=actor,
+            action=action,
+            entity="ticket",
+            entity_id=ticket.id,
+            ticket_id=ticket.id,
+            account_id=ticket.account_id,
+            old=old,
+            new=new,
+            at=now,
+        )
+
+    _when_stored(db_session, ticket, write)
 
 
 def _set_status(
@@ -149,7 +176,12 @@ def _message(
         body=body,
         created_at=now,
     )
-    db_session.add(msg)
+
+    def write() -> None:
+        msg.ticket_id = ticket.id
+        db_session.add(msg)
+
+    _when_stored(db_session, ticket, write)
     return msg
 
 
@@ -158,15 +190,20 @@ def _notify_requester(
 ) -> None:
     if not ticket.requester_email:
         return
-    outbox.enqueue(
-        db_session,
-        dedupe_key=f"t{ticket.id}:{kind}:{now.isoformat()}",
-        recipient=ticket.requester_email,
-        kind=kind,
-        ticket_id=ticket.id,
-        payload=payload,
-        now=now,
-    )
+    recipient = ticket.requester_email
+
+    def write() -> None:
+        outbox.enqueue(
+            db_session,
+            dedupe_key=f"t{ticket.id}:{kind}:{now.isoformat()}",
+            recipient=recipient,
+            kind=kind,
+            ticket_id=ticket.id,
+            payload=payload,
+            now=now,
+        )
+
+    _when_stored(db_session, ticket, write)
 
 
 def _status_history(db_session: Session, ticket: Ticket) -> list[tuple[datetime, str]]:
@@ -292,18 +329,26 @@ def _page_on_call(db_session: Session, ticket: Ticket, intake: Intake, now: date
     """Escalation steps at `open` (e.g. Premium S1 pages on-call at once)."""
     from supportdesk.jobs.escalation import open_steps, recipients_for
 
-    for step in open_steps(intake.policy, ticket.tier, ticket.severity):
-        for agent, not_before in recipients_for(db_session, step, ticket.queue, now):
-            outbox.enqueue(
-                db_session,
-                dedupe_key=f"esc:{ticket.id}:{step.step}:{agent.email}",
-                recipient=agent.email,
-                kind=f"escalation.{step.step}",
-                ticket_id=ticket.id,
-                payload={"ticket_id": ticket.id, "step": step.step, "severity": ticket.severity},
-                now=now,
-                not_before=not_before,
-            )
+    steps = open_steps(intake.policy, ticket.tier, ticket.severity)
+    if not steps:
+        return
+    queue, severity = ticket.queue, ticket.severity
+
+    def write() -> None:
+        for step in steps:
+            for agent, not_before in recipients_for(db_session, step, queue, now):
+                outbox.enqueue(
+                    db_session,
+                    dedupe_key=f"esc:{ticket.id}:{step.step}:{agent.email}",
+                    recipient=agent.email,
+                    kind=f"escalation.{step.step}",
+                    ticket_id=ticket.id,
+                    payload={"ticket_id": ticket.id, "step": step.step, "severity": severity},
+                    now=now,
+                    not_before=not_before,
+                )
+
+    _when_stored(db_session, ticket, write)
 
 
 def _start_sla(db_session: Session, ticket: Ticket, intake: Intake, now: datetime) -> None:
@@ -398,6 +443,8 @@ def _apply_decision(
             _apply_request(ticket, decision, 0)
             ticket.missing, ticket.questions = [], []
             _set_status(db_session, ticket, "open", actor, now)
+            if ticket.id is None:
+                _store(db_session)  # the children name their parent
             for i, req in enumerate(decision.requests):
                 child = _new_child(ticket, now, req.text or ticket.description, i)
                 db_session.add(child)
@@ -431,16 +478,21 @@ def _apply_decision(
             )
     elif path == "await_msp_confirmation":
         _set_status(db_session, ticket, "awaiting_msp", actor, now)
-        for email in _account_admin_emails(db_session, ticket.account_id):
-            outbox.enqueue(
-                db_session,
-                dedupe_key=f"t{ticket.id}:msp_confirm:{email}",
-                recipient=email,
-                kind="ticket.awaiting_msp",
-                ticket_id=ticket.id,
-                payload={"ticket_id": ticket.id, "subject": ticket.subject},
-                now=now,
-            )
+        subject = ticket.subject
+
+        def ask_msp() -> None:
+            for email in _account_admin_emails(db_session, ticket.account_id):
+                outbox.enqueue(
+                    db_session,
+                    dedupe_key=f"t{ticket.id}:msp_confirm:{email}",
+                    recipient=email,
+                    kind="ticket.awaiting_msp",
+                    ticket_id=ticket.id,
+                    payload={"ticket_id": ticket.id, "subject": subject},
+                    now=now,
+                )
+
+        _when_stored(db_session, ticket, ask_msp)
     elif path == "redirect_to_msp":
         _set_status(db_session, ticket, "redirected", actor, now)
     elif path == "help_center_only":
@@ -555,12 +607,40 @@ def submit(
 ) -> tuple[Ticket, bool]:
     """Triage a submission and store it. Returns (ticket, created); a retry with the same
     Idempotency-Key and body returns the first ticket with created=False."""
+    ticket, created, _ = submit_with_children(
+        db_session,
+        data=data,
+        principal=principal,
+        intake=intake,
+        now=now,
+        idempotency_key=idempotency_key,
+    )
+    return ticket, created
+
+
+def submit_with_children(
+    db_session: Session,
+    *,
+    data: TicketSubmit,
+    principal: Principal,
+    intake: Intake,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> tuple[Ticket, bool, list[int] | None]:
+    """`submit`, and the ids of the children a new ticket was split into (None for a replay,
+    whose children are read with `children`): the route answers without reading back what it
+    has just written.
+
+    One transaction of few statements: the new ticket is triaged and built in memory, inserted
+    once with its final columns, then its idempotency key, audit events and messages are inserted
+    in a batch each at commit (outbox rows as they are enqueued). A concurrent retry with the same
+    key fails on the key's unique index at commit and is answered as a replay."""
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 255:
             raise InvalidInput("Idempotency-Key must be 1..255 characters", field="Idempotency-Key")
         existing = _replay(db_session, principal, idempotency_key, data)
         if existing is not None:
-            return existing, False
+            return existing, False, None
     email = _requester_email(data, principal)
     resolved = resolve_requester(db_session, email=email)
     account = resolved.account
@@ -594,40 +674,37 @@ def submit(
     ticket.subject = decision.redacted_subject
     ticket.description = decision.redacted_description
     db_session.add(ticket)
-    key_row: IdempotencyKey | None = None
-    if idempotency_key is not None:
-        key_row = IdempotencyKey(
-            principal=principal.key,
-            key=idempotency_key,
-            request_hash=request_hash(data),
-            created_at=now,
-        )
-        db_session.add(key_row)
+    db_session.info[_DEFERRED] = []
     try:
-        db_session.flush()
+        _audit(
+            db_session,
+            ticket,
+            principal,
+            "ticket.created",
+            now,
+            new={
+                "channel": ticket.channel,
+                "requester": email,
+                "submitted_at": submitted_at.isoformat(),
+            },
+        )
+        touched = _apply_decision(db_session, ticket, decision, intake, principal, now, fresh=True)
+        _store(db_session)
     except IntegrityError:
         db_session.rollback()
-        existing = (
-            _replay(db_session, principal, idempotency_key, data) if idempotency_key else None
+        raise
+    finally:
+        db_session.info.pop(_DEFERRED, None)
+    if idempotency_key is not None:
+        db_session.add(
+            IdempotencyKey(
+                principal=principal.key,
+                key=idempotency_key,
+                request_hash=request_hash(data),
+                ticket_id=ticket.id,
+                created_at=now,
+            )
         )
-        if existing is None:
-            raise
-        return existing, False
-    if key_row is not None:
-        key_row.ticket_id = ticket.id
-    _audit(
-        db_session,
-        ticket,
-        principal,
-        "ticket.created",
-        now,
-        new={
-            "channel": ticket.channel,
-            "requester": email,
-            "submitted_at": submitted_at.isoformat(),
-        },
-    )
-    _apply_decision(db_session, ticket, decision, intake, principal, now, fresh=True)
     try:
         db_session.commit()
     except IntegrityError:
@@ -637,8 +714,8 @@ def submit(
         )
         if existing is None:
             raise
-        return existing, False
-    return ticket, True
+        return existing, False, None
+    return ticket, True, sorted(t.id for t in touched[1:])
 
 
 def _replay(
