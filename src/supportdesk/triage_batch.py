@@ -1,8 +1,9 @@
 """The batch use case behind `supportdesk triage`: lines in, decisions out, nothing lost.
 
 Lines are read in chunks; each chunk is validated line by line (a bad line becomes an error
-object in its place), then all its texts go to the model in one call, then each ticket is
-decided. Output order is input order.
+object in its place), then all its texts go to the model together (`score_all`: two calls, the
+second for the whole texts of split tickets that turn out to be one request), then each ticket
+is decided. Output order is input order.
 """
 
 from __future__ import annotations
@@ -15,14 +16,8 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from supportdesk.core.policy import Policy
-from supportdesk.core.triage import (
-    TicketIn,
-    TriageInputError,
-    decide,
-    own_signals,
-    prepare,
-    texts_to_score,
-)
+from supportdesk.core.triage import TicketIn, TriageInputError, decide, own_signals, prepare
+from supportdesk.core.triage.engine import Prepared, score_all
 from supportdesk.core.triage.ports import RulesOnlyModel, TextModel
 
 CHUNK = 256
@@ -91,10 +86,7 @@ def _run_chunk(
             results.append(prepare(ticket, policy))
         except TriageInputError as exc:
             results.append({"id": ticket.id, "error": str(exc)})
-    texts = list(
-        dict.fromkeys(t for r in results if not isinstance(r, dict) for t in texts_to_score(r))
-    )
-    scored = dict(zip(texts, model.predict(texts), strict=True)) if texts else {}
+    scored = score_all([r for r in results if isinstance(r, Prepared)], policy, model)
     failed = 0
     for r in results:
         if isinstance(r, dict):

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from supportdesk.core.policy.model import Policy
 from supportdesk.core.triage import checklist, classify, identity, secrets, severity, split
 from supportdesk.core.triage.deadline import due
 from supportdesk.core.triage.detectors import Context
 from supportdesk.core.triage.models import (
+    Category,
     Reason,
     RequestDecision,
     TicketIn,
@@ -68,11 +70,15 @@ def prepare(ticket: TicketIn, policy: Policy) -> Prepared:
 
 
 def texts_to_score(prepared: Prepared) -> list[str]:
-    """Every text the model will be asked about for this ticket (for batching and caching)."""
-    texts = [prepared.whole]
+    """The texts the model is asked about first for this ticket (for batching and caching).
+
+    A ticket in one piece is read whole. A ticket cut into pieces is read piece by piece, and
+    whole only when its pieces turn out to be one request: `decide` then asks the model for the
+    whole text itself (`whole_needed` tells a batch which ones, to ask for them together).
+    """
     if len(prepared.pieces) > 1:
-        texts.extend(prepared.pieces)
-    return texts
+        return list(prepared.pieces)
+    return [prepared.whole]
 
 
 def triage(
@@ -90,6 +96,14 @@ def triage(
     return decide(prepared, policy, now, scored, model)
 
 
+def whole_needed(prepared: Prepared, policy: Policy, scored: dict[str, TextSignals]) -> bool:
+    """True when `decide` will ask the model about the whole text of this ticket (beyond
+    `texts_to_score`): its pieces, scored, make a single request."""
+    if len(prepared.pieces) <= 1 or prepared.whole in scored:
+        return False
+    return len(_parts(prepared, policy, scored, _RuleMemo(policy))) <= 1
+
+
 def decide(
     prepared: Prepared,
     policy: Policy,
@@ -97,12 +111,20 @@ def decide(
     scored: dict[str, TextSignals],
     model: TextModel,
 ) -> TriageDecision:
-    """The decision from a prepared ticket and the model's signals for `texts_to_score`."""
+    """The decision from a prepared ticket and the model's signals for `texts_to_score`.
+
+    When the pieces of a split ticket make one request and `scored` lacks the whole text, the
+    model is asked about it here."""
     ticket = prepared.ticket
     reasons: list[Reason] = []
+    scored = dict(scored)  # the whole text's signals may be added below; the caller's stays
+    rules = _RuleMemo(policy)
+    # The models below are built from values of their declared types; validating them again
+    # cost more than any other step of a replay but the policy's patterns.
+    reason = Reason.model_construct
 
     def why(rule: str, detail: str, request: int | None = None) -> None:
-        reasons.append(Reason(rule=rule, detail=detail, request=request))
+        reasons.append(reason(rule=rule, detail=detail, request=request))
 
     if prepared.secret_kinds:
         kinds = ", ".join(sorted(prepared.secret_kinds))
@@ -123,7 +145,7 @@ def decide(
         )
 
     threshold = float(getattr(model, "confidence_threshold", policy.classification.low_confidence))
-    parts = _requests(prepared, policy, scored)
+    parts = _requests(prepared, policy, scored, model, rules)
     if len(parts) > 1:
         cats = " + ".join(p[1].category for p in parts)
         why(
@@ -199,8 +221,9 @@ def decide(
             why("sla.none", f"no first-response clock: path {rule.path}, tier {tier.label}")
 
         requests.append(
-            RequestDecision(
-                category=c.category,
+            RequestDecision.model_construct(
+                # a policy's categories are exactly CATEGORIES (checked when it is loaded)
+                category=cast(Category, c.category),
                 queue=queue,
                 severity=sev.level,
                 first_response_due=first_due,
@@ -212,7 +235,7 @@ def decide(
             )
         )
 
-    return TriageDecision(
+    return TriageDecision.model_construct(
         id=ticket.id,
         support_path=rule.path,
         channel_allowed=channel_allowed,
@@ -233,42 +256,73 @@ def _route(category: str, text: str, policy: Policy) -> tuple[str, str | None]:
     return cat.queue, None
 
 
+class _RuleMemo(dict[str, classify.RuleScores]):
+    """The policy's rule scores per text, computed once per decision (a piece that stands as a
+    request alone is otherwise scored again as that request)."""
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def __missing__(self, text: str) -> classify.RuleScores:
+        found = self[text] = classify.rule_scores(text, self.policy)
+        return found
+
+
+def _parts(
+    prepared: Prepared, policy: Policy, scored: dict[str, TextSignals], rules: _RuleMemo
+) -> list[split.Part]:
+    """The pieces of a ticket grouped by owning queue (`split.group`)."""
+
+    def keyer(piece: str) -> str | None:
+        """The owning queue of a piece the classifier is sure about, else None."""
+        c = classify.classify(piece, policy, scored.get(piece, TextSignals()), rules=rules[piece])
+        cfg = policy.splitting
+        sure = c.confidence >= cfg.min_confidence or c.rules.top()[1] >= cfg.min_rule_score
+        if c.decided_by == "default" or not sure:
+            return None
+        return _route(c.category, piece, policy)[0]
+
+    return split.group(prepared.pieces, keyer)
+
+
 def _requests(
-    prepared: Prepared, policy: Policy, scored: dict[str, TextSignals]
+    prepared: Prepared,
+    policy: Policy,
+    scored: dict[str, TextSignals],
+    model: TextModel,
+    rules: _RuleMemo,
 ) -> list[tuple[str, classify.Classification]]:
+    """The requests of a ticket; adds the whole text's signals to `scored` when it asks for them."""
     hint = prepared.ticket.category
     whole = prepared.whole
     if len(prepared.pieces) > 1:
-
-        def keyer(piece: str) -> str | None:
-            """The owning queue of a piece the classifier is sure about, else None."""
-            c = classify.classify(piece, policy, scored.get(piece, TextSignals()))
-            cfg = policy.splitting
-            sure = c.confidence >= cfg.min_confidence or c.rules.top()[1] >= cfg.min_rule_score
-            if c.decided_by == "default" or not sure:
-                return None
-            return _route(c.category, piece, policy)[0]
-
-        parts = split.group(prepared.pieces, keyer)
+        parts = _parts(prepared, policy, scored, rules)
         if len(parts) > 1:
             out = []
             for p in parts:
-                c = classify.classify(p.text, policy, _mean(p.text, scored))
+                c = classify.classify(p.text, policy, _mean(p.text, scored), rules=rules[p.text])
                 if _route(c.category, p.text, policy)[0] != p.key:
                     # the merged text reads differently from its pieces: keep the pieces' owner
-                    c = _best_for_queue(p.text, p.key, policy, scored)
+                    c = _best_for_queue(p.text, p.key, policy, scored, rules)
                 out.append((p.text, c))
             return out
-    c = classify.classify(whole, policy, scored.get(whole, TextSignals()), hint=hint)
+    if whole not in scored:
+        (scored[whole],) = model.predict([whole])
+    c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
     return [(whole, c)]
 
 
 def _best_for_queue(
-    text: str, queue: str | None, policy: Policy, scored: dict[str, TextSignals]
+    text: str,
+    queue: str | None,
+    policy: Policy,
+    scored: dict[str, TextSignals],
+    memo: _RuleMemo,
 ) -> classify.Classification:
     """The likeliest category among those that route `text` to `queue` (rules, then model)."""
     signals = _mean(text, scored)
-    rules = classify.rule_scores(text, policy)
+    rules = memo[text]
     fits = [name for name in policy.categories if _route(name, text, policy)[0] == queue]
     best = max(
         fits or list(policy.categories),
@@ -299,11 +353,27 @@ def triage_many(
     """Triage a batch with one model call for all texts (the fast path for imports and replays)."""
     model = model or RulesOnlyModel()
     prepared = [prepare(t, policy) for t in tickets]
+    scored = score_all(prepared, policy, model)
+    return [decide(p, policy, now, own_signals(p, scored), model) for p in prepared]
+
+
+def score_all(
+    prepared: Sequence[Prepared], policy: Policy, model: TextModel
+) -> dict[str, TextSignals]:
+    """The model's signals for every text `decide` will read, over a batch, in two model calls:
+    the texts to score first, then the whole texts of split tickets whose pieces are one request.
+    """
     texts = list(dict.fromkeys(t for p in prepared for t in texts_to_score(p)))
     scored = dict(zip(texts, model.predict(texts), strict=True))
-    return [decide(p, policy, now, own_signals(p, scored), model) for p in prepared]
+    wholes = list(dict.fromkeys(p.whole for p in prepared if whole_needed(p, policy, scored)))
+    if wholes:
+        scored.update(zip(wholes, model.predict(wholes), strict=True))
+    return scored
 
 
 def own_signals(prepared: Prepared, scored: dict[str, TextSignals]) -> dict[str, TextSignals]:
     """The model's answers for this ticket's texts only, out of a batch's answers."""
-    return {t: scored[t] for t in texts_to_score(prepared) if t in scored}
+    own = {t: scored[t] for t in texts_to_score(prepared) if t in scored}
+    if len(prepared.pieces) > 1 and prepared.whole in scored:
+        own[prepared.whole] = scored[prepared.whole]
+    return own
