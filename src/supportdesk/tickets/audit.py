@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from supportdesk.tickets.models import AuditEvent
+
+_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
 def record(
@@ -38,6 +40,38 @@ def record(
     )
     db_session.add(event)
     return event
+
+
+def row(
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    at: datetime,
+    old: Any = None,
+    new: Any = None,
+    ticket_id: int | None = None,
+    account_id: int | None = None,
+) -> dict[str, Any]:
+    """The columns of one event, for `insert_rows` (the same row `record` would write)."""
+    return {
+        "entity": entity,
+        "entity_id": entity_id,
+        "ticket_id": ticket_id,
+        "account_id": account_id,
+        "actor": actor,
+        "action": action,
+        "old": old,
+        "new": new,
+        "at": at,
+    }
+
+
+def insert_rows(db_session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert events in one executemany (Core: no ORM objects, ids in list order)."""
+    if rows:
+        db_session.execute(insert(_TABLE), list(rows))
 
 
 def for_ticket(db_session: Session, *, ticket_id: int) -> Sequence[AuditEvent]:

@@ -75,6 +75,8 @@ DEFAULT_REPLIES = {
 
 #: `Session.info` key of the writes waiting for a new ticket's id (see `_when_stored`).
 _DEFERRED = "supportdesk.tickets.deferred"
+#: `Session.info` key of the audit events `submit` inserts in one batch before its commit.
+_AUDIT_ROWS = "supportdesk.tickets.audit_rows"
 
 
 def _when_stored(db_session: Session, ticket: Ticket, write: Callable[[], None]) -> None:
@@ -116,17 +118,33 @@ def _audit(
     actor = principal if isinstance(principal, str) else principal.key
 
     def write() -> None:
-        audit.record(
-            db_session,
-            actor=actor,
-            action=action,
-            entity="ticket",
-            entity_id=ticket.id,
-            ticket_id=ticket.id,
-            account_id=ticket.account_id,
-            old=old,
-            new=new,
-            at=now,
+        batch: list[dict[str, object]] | None = db_session.info.get(_AUDIT_ROWS)
+        if batch is None:
+            audit.record(
+                db_session,
+                actor=actor,
+                action=action,
+                entity="ticket",
+                entity_id=ticket.id,
+                ticket_id=ticket.id,
+                account_id=ticket.account_id,
+                old=old,
+                new=new,
+                at=now,
+            )
+            return
+        batch.append(
+            audit.row(
+                actor=actor,
+                action=action,
+                entity="ticket",
+                entity_id=ticket.id,
+                ticket_id=ticket.id,
+                account_id=ticket.account_id,
+                old=old,
+                new=new,
+                at=now,
+            )
         )
 
     _when_stored(db_session, ticket, write)
@@ -675,6 +693,8 @@ def submit_with_children(
     ticket.description = decision.redacted_description
     db_session.add(ticket)
     db_session.info[_DEFERRED] = []
+    audit_rows: list[dict[str, object]] = []
+    db_session.info[_AUDIT_ROWS] = audit_rows
     try:
         _audit(
             db_session,
@@ -690,11 +710,13 @@ def submit_with_children(
         )
         touched = _apply_decision(db_session, ticket, decision, intake, principal, now, fresh=True)
         _store(db_session)
+        audit.insert_rows(db_session, audit_rows)
     except IntegrityError:
         db_session.rollback()
         raise
     finally:
         db_session.info.pop(_DEFERRED, None)
+        db_session.info.pop(_AUDIT_ROWS, None)
     if idempotency_key is not None:
         db_session.add(
             IdempotencyKey(
@@ -721,19 +743,20 @@ def submit_with_children(
 def _replay(
     db_session: Session, principal: Principal, key: str, data: TicketSubmit
 ) -> Ticket | None:
-    row = db_session.scalar(
-        select(IdempotencyKey).where(
+    row = db_session.execute(
+        select(IdempotencyKey.request_hash, IdempotencyKey.ticket_id).where(
             IdempotencyKey.principal == principal.key, IdempotencyKey.key == key
         )
-    )
+    ).first()
     if row is None:
         return None
-    if row.request_hash != request_hash(data):
+    stored_hash, ticket_id = row
+    if stored_hash != request_hash(data):
         raise IdempotencyConflict(
             "this Idempotency-Key was already used with a different request body",
             field="Idempotency-Key",
         )
-    ticket = db_session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
+    ticket = db_session.get(Ticket, ticket_id) if ticket_id is not None else None
     if ticket is None:
         raise NotFound("the ticket created with this Idempotency-Key no longer exists")
     return ticket
