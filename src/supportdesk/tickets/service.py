@@ -12,9 +12,10 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from supportdesk.auth.principal import ACCOUNT_ADMIN_ROLES, Principal
 from supportdesk.auth.rules import require_agent
@@ -92,9 +93,43 @@ def _when_stored(db_session: Session, ticket: Ticket, write: Callable[[], None])
         write()
 
 
-def _store(db_session: Session) -> None:
-    """Flush (the new ticket's INSERT gives it its id), then run the writes that waited for it."""
-    db_session.flush()
+_TICKETS: Table = Ticket.__table__  # type: ignore[assignment]
+_KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
+#: (attribute, column) of every ticket column but the id, with the column's Python default.
+_TICKET_COLUMNS = [
+    (prop.key, prop.columns[0])
+    for prop in sa_inspect(Ticket).column_attrs
+    if not prop.columns[0].primary_key
+]
+
+
+def _insert_new(db_session: Session, ticket: Ticket) -> None:
+    """INSERT a new ticket as one Core statement (what the ORM's flush would write: the columns
+    set, the others' defaults, RETURNING the id), then attach it as a loaded, persistent object,
+    so later changes are UPDATEs. The unit of work cost more than the statement."""
+    state = ticket.__dict__
+    values = {}
+    for key, column in _TICKET_COLUMNS:
+        if key not in state:
+            default = column.default
+            if default is None:
+                value = None
+            elif default.is_callable:
+                value = default.arg(None)
+            else:
+                value = default.arg
+            setattr(ticket, key, value)
+        values[column.key] = state[key]
+    ticket.id = db_session.execute(
+        insert(_TICKETS).values(values).returning(_TICKETS.c.id)
+    ).scalar_one()
+    make_transient_to_detached(ticket)
+    db_session.add(ticket)
+
+
+def _store(db_session: Session, ticket: Ticket) -> None:
+    """Insert the new ticket (which gives it its id), then run the writes that waited for it."""
+    _insert_new(db_session, ticket)
     for write in db_session.info.pop(_DEFERRED, None) or ():
         write()
 
@@ -462,7 +497,7 @@ def _apply_decision(
             ticket.missing, ticket.questions = [], []
             _set_status(db_session, ticket, "open", actor, now)
             if ticket.id is None:
-                _store(db_session)  # the children name their parent
+                _store(db_session, ticket)  # the children name their parent
             for i, req in enumerate(decision.requests):
                 child = _new_child(ticket, now, req.text or ticket.description, i)
                 db_session.add(child)
@@ -691,7 +726,6 @@ def submit_with_children(
     decision = intake.triage(_ticket_in(ticket, resolved, data.description), now)
     ticket.subject = decision.redacted_subject
     ticket.description = decision.redacted_description
-    db_session.add(ticket)
     db_session.info[_DEFERRED] = []
     audit_rows: list[dict[str, object]] = []
     db_session.info[_AUDIT_ROWS] = audit_rows
@@ -709,7 +743,8 @@ def submit_with_children(
             },
         )
         touched = _apply_decision(db_session, ticket, decision, intake, principal, now, fresh=True)
-        _store(db_session)
+        if ticket.id is None:
+            _store(db_session, ticket)
         audit.insert_rows(db_session, audit_rows)
     except IntegrityError:
         db_session.rollback()
@@ -717,17 +752,17 @@ def submit_with_children(
     finally:
         db_session.info.pop(_DEFERRED, None)
         db_session.info.pop(_AUDIT_ROWS, None)
-    if idempotency_key is not None:
-        db_session.add(
-            IdempotencyKey(
-                principal=principal.key,
-                key=idempotency_key,
-                request_hash=request_hash(data),
-                ticket_id=ticket.id,
-                created_at=now,
-            )
-        )
     try:
+        if idempotency_key is not None:
+            db_session.execute(
+                insert(_KEYS).values(
+                    principal=principal.key,
+                    key=idempotency_key,
+                    request_hash=request_hash(data),
+                    ticket_id=ticket.id,
+                    created_at=now,
+                )
+            )
         db_session.commit()
     except IntegrityError:
         db_session.rollback()
