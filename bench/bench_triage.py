@@ -12,13 +12,17 @@ hit the embedding cache):
   (start-up, reading, embedding in batches, deciding, writing);
 - replay: tickets per second re-deciding the corpus under the policy when the embeddings are
   already known (a policy replay never re-embeds);
-- peak memory of the batch process (max RSS).
+- peak memory of the batch process (max RSS), and its CPU seconds (user + system: on a shared
+  box, less sensitive to other processes than wall time).
+
+The load average is printed before and after: on the shared 2-core box, wall times move with it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -45,13 +49,15 @@ def corpus_tickets(corpus: Path) -> list[dict]:
     return rows
 
 
-def timed_cli(path: Path) -> tuple[float, int]:
-    """Wall seconds and the child's max RSS in KiB."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def timed_cli(path: Path) -> tuple[float, int, float]:
+    """Wall seconds, the child's max RSS in KiB and its CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([*CLI, str(path)], check=False, stdout=subprocess.DEVNULL, cwd=ROOT)
     wall = time.perf_counter() - start
-    return wall, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, max(before.ru_maxrss, after.ru_maxrss), cpu
 
 
 def main() -> None:
@@ -99,10 +105,13 @@ def main() -> None:
     print(f"live triage per ticket, new text        p50 {p50:.1f} ms   p99 {p99:.1f} ms")
     print(
         f"batch, fresh process, {len(tickets)} tickets     "
-        f"{len(tickets) / med(w for w, _ in batch_runs):.0f} tickets/s "
-        f"(peak RSS {max(m for _, m in batch_runs) / 1024:.0f} MiB)"
+        f"{len(tickets) / med(w for w, _, _ in batch_runs):.0f} tickets/s "
+        f"(peak RSS {max(m for _, m, _ in batch_runs) / 1024:.0f} MiB, "
+        f"CPU {med(c for _, _, c in batch_runs):.1f} s)"
     )
     print(f"replay with known embeddings            {med(replay):.0f} tickets/s")
+    load = os.getloadavg()
+    print(f"load avg at the end {load[0]:.2f} {load[1]:.2f}")
 
 
 if __name__ == "__main__":
