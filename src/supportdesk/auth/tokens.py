@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from supportdesk.auth.models import ApiToken
@@ -94,32 +94,36 @@ def principal_for_person(person: Person, scopes: frozenset[str]) -> Principal:
     )
 
 
+#: Built once, not per request (building it took about a third of the lookup's CPU).
+_BY_HASH = (
+    select(
+        ApiToken.revoked_at,
+        ApiToken.scopes,
+        ApiToken.agent_id,
+        Agent.id,
+        Agent.email,
+        Agent.role,
+        Agent.queues,
+        Agent.active,
+        Person.id,
+        Person.email,
+        Person.role,
+        Person.account_id,
+        Person.tenant_id,
+        Person.active,
+    )
+    .outerjoin(Agent, Agent.id == ApiToken.agent_id)
+    .outerjoin(Person, Person.id == ApiToken.person_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def authenticate(db_session: Session, raw: str) -> Principal:
     """The principal a bearer token stands for; inactive owners and revoked tokens fail.
 
     One indexed lookup (the unique `token_hash`) reading only the columns a principal needs:
     this runs on every API request, where loading three ORM entities cost more than the query."""
-    found = db_session.execute(
-        select(
-            ApiToken.revoked_at,
-            ApiToken.scopes,
-            ApiToken.agent_id,
-            Agent.id,
-            Agent.email,
-            Agent.role,
-            Agent.queues,
-            Agent.active,
-            Person.id,
-            Person.email,
-            Person.role,
-            Person.account_id,
-            Person.tenant_id,
-            Person.active,
-        )
-        .outerjoin(Agent, Agent.id == ApiToken.agent_id)
-        .outerjoin(Person, Person.id == ApiToken.person_id)
-        .where(ApiToken.token_hash == hash_token(raw))
-    ).first()
+    found = db_session.execute(_BY_HASH, {"token_hash": hash_token(raw)}).first()
     if found is None or found[0] is not None:
         raise AuthenticationFailed("invalid or revoked API token")
     (_, token_scopes, agent_id, a_id, a_email, a_role, a_queues, a_active) = found[:8]

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -103,6 +103,11 @@ _TICKET_COLUMNS = [
 ]
 
 
+#: Built once, values passed as parameters (`.values(...)` per call cost more than the INSERT).
+_INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
+_INSERT_KEY = insert(_KEYS)
+
+
 def _insert_new(db_session: Session, ticket: Ticket) -> None:
     """INSERT a new ticket as one Core statement (what the ORM's flush would write: the columns
     set, the others' defaults, RETURNING the id), then attach it as a loaded, persistent object,
@@ -120,9 +125,7 @@ def _insert_new(db_session: Session, ticket: Ticket) -> None:
                 value = default.arg
             setattr(ticket, key, value)
         values[column.key] = state[key]
-    ticket.id = db_session.execute(
-        insert(_TICKETS).values(values).returning(_TICKETS.c.id)
-    ).scalar_one()
+    ticket.id = db_session.execute(_INSERT_TICKET, values).scalar_one()
     make_transient_to_detached(ticket)
     db_session.add(ticket)
 
@@ -755,13 +758,14 @@ def submit_with_children(
     try:
         if idempotency_key is not None:
             db_session.execute(
-                insert(_KEYS).values(
-                    principal=principal.key,
-                    key=idempotency_key,
-                    request_hash=request_hash(data),
-                    ticket_id=ticket.id,
-                    created_at=now,
-                )
+                _INSERT_KEY,
+                {
+                    "principal": principal.key,
+                    "key": idempotency_key,
+                    "request_hash": request_hash(data),
+                    "ticket_id": ticket.id,
+                    "created_at": now,
+                },
             )
         db_session.commit()
     except IntegrityError:
@@ -775,14 +779,15 @@ def submit_with_children(
     return ticket, True, sorted(t.id for t in touched[1:])
 
 
+_KEY_LOOKUP = select(IdempotencyKey.request_hash, IdempotencyKey.ticket_id).where(
+    IdempotencyKey.principal == bindparam("principal"), IdempotencyKey.key == bindparam("key")
+)
+
+
 def _replay(
     db_session: Session, principal: Principal, key: str, data: TicketSubmit
 ) -> Ticket | None:
-    row = db_session.execute(
-        select(IdempotencyKey.request_hash, IdempotencyKey.ticket_id).where(
-            IdempotencyKey.principal == principal.key, IdempotencyKey.key == key
-        )
-    ).first()
+    row = db_session.execute(_KEY_LOOKUP, {"principal": principal.key, "key": key}).first()
     if row is None:
         return None
     stored_hash, ticket_id = row
