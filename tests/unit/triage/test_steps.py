@@ -171,6 +171,28 @@ def test_all_tenants_down_is_severity_1_and_one_tenant_down_is_severity_2() -> N
     assert s2.requests[0].severity == 2
 
 
+def test_a_working_workaround_makes_even_a_wide_problem_severity_3() -> None:
+    wide = "Users in all 20 of our client tenants get 'Add-in error' in the Outlook add-in."
+    down = triage(ticket(wide), POLICY, NOW)
+    eased = triage(
+        ticket(wide + " The web app works for everyone, so people are switching to that."),
+        POLICY,
+        NOW,
+    )
+    no_way = triage(ticket(wide + " There is no workaround."), POLICY, NOW)
+    assert down.requests[0].severity == 1 and no_way.requests[0].severity == 1
+    assert eased.requests[0].severity == 3
+    assert any("workaround" in r.detail for r in eased.reasons if r.rule.startswith("severity"))
+
+
+def test_a_whole_tenant_blocked_is_severity_2_in_other_languages_too() -> None:
+    text = (
+        "Sinds gistermiddag krijgt iedereen bij de tenant Van Dijk bij elke vraag "
+        "'Gebruikslimiet bereikt'. Niemand daar kan nog werken."
+    )
+    assert triage(ticket(text), POLICY, NOW).requests[0].severity == 2
+
+
 # --- checklist --------------------------------------------------------------------------------
 
 

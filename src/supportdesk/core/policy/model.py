@@ -441,6 +441,9 @@ class Policy(_Strict):
     severity: dict[SeverityKey, SeverityLevel]
     #: Severity 1-2 signals count only when the text also describes a loss (scope is not impact).
     severity_impact: Patterns
+    #: A working workaround described in the text (retrying works, another way in works) makes
+    #: the request severity 3 whatever its scope: the loss is partial. Optional.
+    severity_workaround: Patterns | None = None
     classification: Classification = Classification()
     splitting: Splitting
     checklists: tuple[Checklist, ...]

@@ -20,9 +20,14 @@ class SeverityFinding:
 def assess(
     text: str, category: str, policy: Policy, signals: TextSignals | None = None
 ) -> SeverityFinding:
-    """The most severe level whose impact signals match; else the text model's level when it is
-    confident enough; else the category's default."""
+    """Severity 3 when the text describes a working workaround; else the most severe level whose
+    impact signals match; else the text model's level when it is confident enough; else the
+    category's default."""
     lowered = text.lower()
+    if policy.severity_workaround is not None:
+        w = policy.severity_workaround.first_match(text, lowered)
+        if w is not None:
+            return SeverityFinding(3, "a working workaround", snippet(text, w.start(), w.end()))
     impact: bool | None = None
     for level in sorted(policy.severity):
         spec = policy.severity[level]
