@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -207,6 +208,33 @@ def test_missing_items_are_asked_as_questions_and_fields_fill_them() -> None:
         fields={"affected_tenant": "Harbor Dental", "affected_user": "j.doe@harbor.example"},
     )
     assert triage(filled, POLICY, NOW).requests[0].missing == []
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "entre el 1 y el 15 de agosto",
+        "a ottobre",
+        "sinds gistermiddag",
+        "desde segunda-feira",
+        "le 3 avril",
+        "seit dem 1. März",
+        "od wczoraj",
+    ],
+)
+def test_a_date_in_another_language_counts_as_given(when: str) -> None:
+    d = triage(ticket(f"Credits for tenant Ottica Rinaldi doubled {when}, why?"), POLICY, NOW)
+    undated = triage(ticket("Credits for tenant Ottica Rinaldi doubled, why?"), POLICY, NOW)
+    assert d.requests[0].category == undated.requests[0].category == "credits_usage"
+    assert "date_time" in undated.requests[0].missing
+    assert "date_time" not in d.requests[0].missing
+
+
+def test_our_own_internal_workspace_names_the_workspace() -> None:
+    d = triage(
+        ticket("Why did credit usage in our own internal workspace triple last week?"), POLICY, NOW
+    )
+    assert d.requests[0].missing == []
 
 
 def test_how_to_questions_have_no_actual_behaviour_to_report() -> None:

@@ -54,14 +54,42 @@ _ALL_TENANTS = re.compile(
     re.IGNORECASE,
 )
 _OUR_ACCOUNT = re.compile(
-    r"\b(?:our|my)\s+(?:whole\s+|entire\s+|own\s+)?(?:account|workspace|org|organi[sz]ation|company|msp|"
-    r"portal|instance|usage|credits?|balance|allowance)\b",
+    r"\b(?:our|my)\s+(?:whole\s+|entire\s+|own\s+)?(?:internal\s+)?(?:account|workspace|org|"
+    r"organi[sz]ation|company|msp|portal|instance|usage|credits?|balance|allowance)\b|"
+    r"\b(?:nuestra cuenta|nossa conta|notre compte|unser(?:em|es)? konto|ons account|"
+    r"nostro account|naszym koncie|naszego konta)\b",
     re.IGNORECASE,
 )
 
 _FULL_MONTHS = (
     r"(?:january|february|march|april|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
+)
+#: Months, weekdays and relative times in the languages requests arrive in (es, pt, fr, de, nl,
+#: it, pl). Ambiguous short words ("mar", "mai", "maj") are left out: a miss only asks again.
+_FOREIGN_MONTHS = (
+    r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|"
+    r"noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|"
+    r"dezembro|janvier|f[ée]vrier|mars|avril|juin|juillet|ao[ûu]t|septembre|octobre|novembre|"
+    r"d[ée]cembre|januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari|maart|"
+    r"augustus|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    r"stycze[nń]|stycznia|luty|lutego|marca|kwiecie[nń]|kwietnia|maja|czerwca|czerwiec|lipca|"
+    r"lipiec|sierpnia|sierpie[nń]|wrze[sś]nia|wrzesie[nń]|pa[zź]dziernika|listopada|grudnia)"
+)
+_FOREIGN_DAYS = (
+    r"(?:lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|segunda-feira|ter[çc]a-feira|"
+    r"quarta-feira|quinta-feira|sexta-feira|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|maandag|dinsdag|woensdag|"
+    r"donderdag|vrijdag|zaterdag|zondag|luned[iì]|marted[iì]|mercoled[iì]|gioved[iì]|venerd[iì]|"
+    r"poniedzia[łl]ek|wtorek|[śs]roda|czwartek|pi[ąa]tek|sobota|niedziela)"
+)
+_FOREIGN_RELATIVE = (
+    r"(?:gistermiddag|gisteravond|gisterochtend|vanochtend|vanmorgen|vannacht|vorige week|"
+    r"ce matin|hier soir|cette semaine|la semaine derni[èe]re|stamattina|stanotte|ieri|oggi|"
+    r"la settimana scorsa|heute (?:morgen|fr[üu]h)|vorige woche|letzte woche|seit (?:dem|gestern|"
+    r"heute)|desde (?:ayer|hoy|el|la|hace|ontem|hoje|o|a)|depuis (?:hier|ce|le|la|lundi)|"
+    r"sinds|dalle \d|dal \d|wczoraj|dzisiaj|dzi[śs]|od wczoraj|esta ma[ñn]ana|esta manh[ãa]|"
+    r"semana pasada|semana passada)"
 )
 _DATE_TIME = re.compile(
     # numeric dates and times need no word boundary after them (e.g. "2026-08-03T00:00Z", "12.03.")
@@ -77,7 +105,8 @@ _DATE_TIME = re.compile(
     r"(?:on )?the \d{1,2}(?:st|nd|rd|th)|"
     r"(?:start|end|beginning|middle) of (?:the )?(?:month|week|cycle|period)|"
     rf"in {_MONTHS}|gestern|heute|hier|aujourd.hui|ayer|hoy|ontem|hoje|gisteren|vandaag|"
-    r"semana|woche|semaine|mes pasado|letzten monat|mois dernier)\b",
+    r"semana|woche|semaine|mes pasado|letzten monat|mois dernier|"
+    rf"{_FOREIGN_MONTHS}|{_FOREIGN_DAYS}|{_FOREIGN_RELATIVE})\b",
     re.IGNORECASE,
 )
 
