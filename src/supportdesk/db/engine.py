@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from supportdesk.db.settings import ensure_sqlite_dir, normalise_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_HOLDS_WRITER = "supportdesk.holds_sqlite_writer"
 
 
 def _opens_write(statement: str, context: Any) -> bool:
@@ -50,6 +52,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
+    # Threads of this process queue for the write lock here, woken as soon as it is free;
+    # SQLite's busy handler (left to other processes) polls with sleeps of up to 100 ms.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "before_cursor_execute")
     def _begin_on_first_write(
         conn: Any, cursor: Any, statement: str, _params: Any, context: Any, _many: bool
@@ -60,7 +66,29 @@ def _sqlite_pragmas(engine: Engine) -> None:
             and not dbapi_connection.in_transaction
             and _opens_write(statement, context)
         ):
-            dbapi_connection.execute("BEGIN IMMEDIATE")
+            if not conn.info.get(_HOLDS_WRITER):
+                # Bounded like the busy timeout: past it, BEGIN IMMEDIATE fails as it would.
+                conn.info[_HOLDS_WRITER] = writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(conn.info)
+                raise
+
+    def _release(info: dict[Any, Any]) -> None:
+        if info.pop(_HOLDS_WRITER, False):
+            writer.release()
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn: Any) -> None:
+        _release(conn.info)
+
+    @event.listens_for(engine, "checkin")
+    @event.listens_for(engine, "close")
+    @event.listens_for(engine, "invalidate")
+    def _dropped(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        _release(record.info)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
