@@ -8,7 +8,7 @@ check for missing information (accepted requests only), and compute the first-re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,16 @@ class Prepared:
     fields: dict[str, str]
     secret_kinds: frozenset[str]
     pieces: list[str]
+    #: The policy's rule scores of this ticket's texts, computed once for `whole_needed` and
+    #: `decide` alike (by policy: a ticket may be decided under another policy than it was
+    #: prepared with).
+    rule_memos: dict[int, _RuleMemo] = field(default_factory=dict, compare=False, repr=False)
+
+    def rules(self, policy: Policy) -> _RuleMemo:
+        memo = self.rule_memos.get(id(policy))
+        if memo is None or memo.policy is not policy:
+            memo = self.rule_memos[id(policy)] = _RuleMemo(policy)
+        return memo
 
     @property
     def whole(self) -> str:
@@ -99,7 +109,7 @@ def whole_needed(prepared: Prepared, policy: Policy, scored: dict[str, TextSigna
     `texts_to_score`): its pieces, scored, make a single request."""
     if len(prepared.pieces) <= 1 or prepared.whole in scored:
         return False
-    return len(_parts(prepared, policy, scored, _RuleMemo(policy))) <= 1
+    return len(_parts(prepared, policy, scored, prepared.rules(policy))) <= 1
 
 
 def decide(
@@ -118,7 +128,7 @@ def decide(
     # pydantic instead of one per reason (model_construct is pure Python and slower still).
     reasons: list[dict[str, Any]] = []
     scored = dict(scored)  # the whole text's signals may be added below; the caller's stays
-    rules = _RuleMemo(policy)
+    rules = prepared.rules(policy)
 
     def why(rule: str, detail: str, request: int | None = None) -> None:
         reasons.append({"rule": rule, "detail": detail, "request": request})
