@@ -54,9 +54,12 @@ def _compile(pattern: str) -> re.Pattern[str]:
 _ESCAPE = re.compile(r"\\.")
 
 
-def _literal_prefixes(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
-    """Strings one of which every match must contain, read from the start of a parsed pattern
-    (anchors skipped, groups and alternations followed); None when there is no such set."""
+def literal_prefixes(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of a parsed pattern (`re._parser.parse`) begins
+    with: anchors are skipped, plain groups and alternations followed, and a run of literals is
+    continued into the group or alternation right after it (``inv(oice|-)`` → ``invoice``,
+    ``inv-``). None when there is no such finite set. A group that changes flags (``(?i:…)``)
+    is not followed: its case rules may differ from the caller's."""
     i = 0
     while i < len(items) and items[i][0] is _sre.AT:
         i += 1
@@ -68,14 +71,18 @@ def _literal_prefixes(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
         while i < len(items) and items[i][0] is _sre.LITERAL:
             chars.append(chr(items[i][1]))
             i += 1
-        return ("".join(chars),)
+        head = "".join(chars)
+        follows = i < len(items) and items[i][0] in (_sre.BRANCH, _sre.SUBPATTERN)
+        rest = literal_prefixes(items[i:]) if follows else None
+        return tuple(head + r for r in rest) if rest else (head,)
     if op is _sre.SUBPATTERN:
-        return _literal_prefixes(list(arg[3]))
+        _group, add_flags, del_flags, sub = arg
+        return None if add_flags or del_flags else literal_prefixes(list(sub))
     if op is _sre.BRANCH:
         found: list[str] = []
         for alt in arg[1]:
-            got = _literal_prefixes(list(alt))
-            if got is None:
+            got = literal_prefixes(list(alt))
+            if not got:
                 return None
             found.extend(got)
         return tuple(found)
@@ -100,7 +107,7 @@ class Matcher:
         self.fast = None if any(ch.isupper() for ch in bare) else re.compile(pattern, re.MULTILINE)
         self.prefixes: tuple[str, ...] | None = None
         if self.fast is not None:
-            found = _literal_prefixes(list(_parser.parse(pattern, re.MULTILINE)))
+            found = literal_prefixes(list(_parser.parse(pattern, re.MULTILINE)))
             if found and all(found):
                 self.prefixes = tuple(sorted(set(found)))
 

@@ -10,9 +10,8 @@ import re._constants as _sre  # the parsed-pattern opcodes (stdlib)
 import re._parser as _parser
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from supportdesk.core.policy.model import Policy
+from supportdesk.core.policy.model import Policy, literal_prefixes
 
 
 @dataclass(frozen=True)
@@ -41,34 +40,6 @@ class Gate:
         return any(lit in lowered for lit in self.literals)
 
 
-def _prefixes(items: list[Any]) -> list[str] | None:
-    """Literal prefixes one of which every match of the parsed sequence `items` begins with
-    (None when there is no such finite set). Zero-width assertions are skipped."""
-    i = 0
-    while i < len(items) and items[i][0] is _sre.AT:
-        i += 1
-    if i == len(items):
-        return None
-    op, arg = items[i]
-    if op is _sre.LITERAL:
-        chars = []
-        while i < len(items) and items[i][0] is _sre.LITERAL:
-            chars.append(chr(items[i][1]))
-            i += 1
-        head = "".join(chars)
-        rest = _prefixes(items[i:]) if i < len(items) and items[i][0] is _sre.BRANCH else None
-        return [head + r for r in rest] if rest else [head]
-    if op is _sre.BRANCH:
-        found: list[str] = []
-        for alt in arg[1]:
-            got = _prefixes(list(alt))
-            if not got:
-                return None
-            found.extend(got)
-        return found
-    return None
-
-
 @lru_cache(maxsize=512)
 def gate(rx: re.Pattern[str]) -> Gate | None:
     """The `Gate` of a secret pattern, when its matches must start with known literals.
@@ -88,7 +59,7 @@ def gate(rx: re.Pattern[str]) -> Gate | None:
             return None
         ignore_case = ignore_case or bool(add_flags & re.IGNORECASE)
         items = list(sub)
-    found = _prefixes(items)
+    found = list(literal_prefixes(items) or ())
     if not found and not ignore_case:
         # no known start, but a literal of the top-level sequence is in every match ("@")
         found = [chr(arg) for op, arg in items if op is _sre.LITERAL][:1]
