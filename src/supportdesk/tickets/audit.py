@@ -28,15 +28,17 @@ def record(
     account_id: int | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        entity=entity,
-        entity_id=entity_id,
-        ticket_id=ticket_id,
-        account_id=account_id,
-        actor=actor,
-        action=action,
-        old=old,
-        new=new,
-        at=at,
+        **row(
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            at=at,
+            old=old,
+            new=new,
+            ticket_id=ticket_id,
+            account_id=account_id,
+        )
     )
     db_session.add(event)
     return event

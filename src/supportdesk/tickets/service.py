@@ -156,34 +156,22 @@ def _audit(
     actor = principal if isinstance(principal, str) else principal.key
 
     def write() -> None:
+        event = audit.row(
+            actor=actor,
+            action=action,
+            entity="ticket",
+            entity_id=ticket.id,
+            ticket_id=ticket.id,
+            account_id=ticket.account_id,
+            old=old,
+            new=new,
+            at=now,
+        )
         batch: list[dict[str, object]] | None = db_session.info.get(_AUDIT_ROWS)
         if batch is None:
-            audit.record(
-                db_session,
-                actor=actor,
-                action=action,
-                entity="ticket",
-                entity_id=ticket.id,
-                ticket_id=ticket.id,
-                account_id=ticket.account_id,
-                old=old,
-                new=new,
-                at=now,
-            )
-            return
-        batch.append(
-            audit.row(
-                actor=actor,
-                action=action,
-                entity="ticket",
-                entity_id=ticket.id,
-                ticket_id=ticket.id,
-                account_id=ticket.account_id,
-                old=old,
-                new=new,
-                at=now,
-            )
-        )
+            db_session.add(AuditEvent(**event))
+        else:
+            batch.append(event)
 
     _when_stored(db_session, ticket, write)
 
