@@ -12,6 +12,7 @@ threads, creating tickets and reading them back, on a short busy timeout so a st
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,10 @@ def test_concurrent_creations_on_one_sqlite_file_all_succeed(sqlite_file: str) -
     intake = Intake(policy=load_policy(), model=RulesOnlyModel())
     app = create_app(settings, engine=engine, intake=intake)
     try:
-        created, failures = asyncio.run(_drive(app, token))
+        # A loop of its own in a thread of its own: another test's (Playwright's) event loop may
+        # still be running in this one.
+        with ThreadPoolExecutor(max_workers=1) as runner:
+            created, failures = runner.submit(asyncio.run, _drive(app, token)).result()
         assert not [f for f in failures if "locked" in f.lower()], failures
         assert failures == []
         assert len(set(created)) == CLIENTS * PER_CLIENT
