@@ -1,4 +1,5 @@
-"""A lighter baseline for comparison only: hashed word + character n-gram TF-IDF features.
+"""The lighter model: hashed word + character n-gram TF-IDF features. Compared with the embedding
+head in `supportdesk model train`, and mixed into it (`model.LexicalHead`).
 
 Words (unigrams and bigrams) and character 3-5-grams (within word boundaries) are hashed with
 crc32 into a fixed number of buckets (stable across processes, unlike `hash()`), weighted by
@@ -43,6 +44,13 @@ class HashedTfidf:
     def __init__(self, n_features: int = N_FEATURES) -> None:
         self.n_features = n_features
         self.idf: npt.NDArray[np.float64] | None = None
+
+    @classmethod
+    def fitted(cls, idf: npt.NDArray[np.floating]) -> HashedTfidf:
+        """A transform whose IDF was fitted before (as stored in a head file)."""
+        out = cls(n_features=int(idf.shape[0]))
+        out.idf = np.asarray(idf, dtype=np.float64)
+        return out
 
     def fit(self, texts: Sequence[str]) -> HashedTfidf:
         df = np.zeros(self.n_features)

@@ -1,15 +1,22 @@
 """`EmbeddingTextModel`: the shipped implementation of the triage core's `TextModel` port.
 
 A text is embedded (all-MiniLM-L6-v2, see `embedder.py`), then two trained softmax heads give a
-probability per category and per severity. The heads, the tuned confidence threshold and the
-provenance of both (corpus sha256, embedder id) live in one small file, `assets/head.npz`.
+probability per category and per severity. The category probabilities are mixed with those of a
+lighter lexical head (hashed word and character n-gram TF-IDF, `baseline.py`), which reads the
+other languages and the corpus's own vocabulary better than the English encoder does:
+
+    p(c) ∝ p_embedding(c) ** (1 - w) * p_lexical(c) ** w        (w = the bundle's lexical weight)
+
+The heads, the weight, the tuned confidence threshold and the provenance (corpus sha256, embedder
+id) live in one file, `assets/head.npz`.
 """
 
 from __future__ import annotations
 
 import zipfile
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +24,7 @@ import numpy as np
 
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
+from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.embedder import Embedder, MiniLMEmbedder, ModelAssetError
 from supportdesk.ml.head import SoftmaxHead
@@ -24,10 +32,53 @@ from supportdesk.ml.npzio import write_npz
 
 HEAD_FORMAT = 1
 SEVERITIES: tuple[str, ...] = ("1", "2", "3")
+#: Texts whose lexical probabilities a model remembers (7 floats each), oldest dropped first.
+LEXICAL_CACHE_ENTRIES = 50_000
+_CHUNK = 64
 
 
 def default_head_path() -> Path:
     return Path(str(resources.files("supportdesk.ml") / "assets" / "head.npz"))
+
+
+@dataclass(frozen=True)
+class LexicalHead:
+    """The TF-IDF category head mixed into the embedding head's probabilities."""
+
+    idf: np.ndarray
+    category: SoftmaxHead
+    #: w in p ∝ p_embedding^(1-w) · p_lexical^w (chosen out of fold, see `train.LEXICAL_WEIGHT`).
+    weight: float
+    _features: HashedTfidf = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_features", HashedTfidf.fitted(self.idf))
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        """The lexical head's own category probabilities of `texts`, in chunks: the features are
+        dense rows of 16,384 floats, so a large batch at once would need gigabytes."""
+        if not texts:
+            return np.zeros((0, len(self.category.classes)), dtype=np.float32)
+        return np.concatenate(
+            [
+                self.category.predict_proba(self._features.transform(texts[i : i + _CHUNK]))
+                for i in range(0, len(texts), _CHUNK)
+            ]
+        )
+
+    def mix(self, embedding_proba: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Category probabilities of `texts` (rows in the embedding head's class order)."""
+        return mix_proba(embedding_proba, self.proba(texts), self.weight)
+
+
+def mix_proba(embedding: np.ndarray, lexical: np.ndarray, weight: float) -> np.ndarray:
+    """Row-wise p ∝ embedding^(1-weight) · lexical^weight (a weighted geometric mean)."""
+    logp = (1.0 - weight) * np.log(np.clip(embedding, 1e-9, None)) + weight * np.log(
+        np.clip(lexical, 1e-9, None)
+    )
+    logp -= logp.max(axis=1, keepdims=True)
+    p = np.exp(logp)
+    return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -40,6 +91,7 @@ class HeadBundle:
     confidence_threshold: float
     corpus_sha256: str
     embedder_id: str
+    lexical: LexicalHead | None = None
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -50,6 +102,10 @@ class HeadBundle:
         }
         arrays.update(self.category.to_arrays("category"))
         arrays.update(self.severity.to_arrays("severity"))
+        if self.lexical is not None:
+            arrays["lexical_idf"] = np.asarray(self.lexical.idf, dtype=np.float64)
+            arrays["lexical_weight"] = np.array(self.lexical.weight, dtype=np.float64)
+            arrays.update(self.lexical.category.to_arrays("lexical_category"))
         write_npz(path, arrays)
 
     @classmethod
@@ -69,6 +125,7 @@ class HeadBundle:
                 confidence_threshold=float(arrays["confidence_threshold"]),
                 corpus_sha256=str(arrays["corpus_sha256"]),
                 embedder_id=str(arrays["embedder_id"]),
+                lexical=_lexical_from(arrays),
             )
         except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelAssetError(f"{path} is not a valid head file: {exc}") from exc
@@ -76,7 +133,24 @@ class HeadBundle:
             raise ModelAssetError(f"{path}: unknown categories {bundle.category.classes}")
         if bundle.severity.classes != SEVERITIES:
             raise ModelAssetError(f"{path}: severity classes {bundle.severity.classes}")
+        lex = bundle.lexical
+        if lex is not None and (
+            lex.category.classes != bundle.category.classes
+            or lex.category.dim != lex.idf.shape[0]
+            or not 0.0 <= lex.weight <= 1.0
+        ):
+            raise ModelAssetError(f"{path}: the lexical head does not fit the category head")
         return bundle
+
+
+def _lexical_from(arrays: dict[str, np.ndarray]) -> LexicalHead | None:
+    if "lexical_idf" not in arrays:
+        return None
+    return LexicalHead(
+        idf=np.asarray(arrays["lexical_idf"], dtype=np.float64),
+        category=SoftmaxHead.from_arrays(arrays, "lexical_category"),
+        weight=float(arrays["lexical_weight"]),
+    )
 
 
 class EmbeddingTextModel:
@@ -102,17 +176,34 @@ class EmbeddingTextModel:
             if cache is not None
             else EmbeddingCache(embedder.id, embedder.dim, max_entries=50_000)
         )
+        self._lexical_known: OrderedDict[str, np.ndarray] = OrderedDict()
         self.confidence_threshold = heads.confidence_threshold
-        self.name = f"{embedder.id}+softmax@{heads.corpus_sha256[:12]}"
+        mixed = "+tfidf" if heads.lexical is not None else ""
+        self.name = f"{embedder.id}+softmax{mixed}@{heads.corpus_sha256[:12]}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.cache.embed(self.embedder, texts)
+
+    def _lexical(self, texts: Sequence[str]) -> np.ndarray:
+        """The lexical head's probabilities, remembered per text like the embeddings (a replay
+        under a new policy recomputes neither)."""
+        assert self.heads.lexical is not None
+        known = self._lexical_known
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        if new:
+            for text, row in zip(new, self.heads.lexical.proba(new), strict=True):
+                known[text] = row
+            while len(known) > LEXICAL_CACHE_ENTRIES:
+                known.popitem(last=False)
+        return np.stack([known[t] for t in texts])
 
     def predict(self, texts: Sequence[str]) -> list[TextSignals]:
         if not texts:
             return []
         vectors = self.embed(texts)
         cat = self.heads.category.predict_proba(vectors)
+        if self.heads.lexical is not None:
+            cat = mix_proba(cat, self._lexical(texts), self.heads.lexical.weight)
         sev = self.heads.severity.predict_proba(vectors)
         cat_names = self.heads.category.classes
         sev_levels = [int(s) for s in self.heads.severity.classes]

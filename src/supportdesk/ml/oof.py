@@ -2,7 +2,8 @@
 
 The shipped head has seen every training ticket, so triaging the training split with it measures
 memory, not generalisation. Here each of the 5 folds (by id hash, as in training) is triaged by
-a head fitted on the other four folds only; the held-out test split is never read.
+heads (embedding and lexical, mixed as shipped) fitted on the other four folds only; the held-out
+test split is never read.
 
     python -m supportdesk.ml.oof [CORPUS_DIR] [MAX_MISMATCHES]
 
@@ -16,11 +17,18 @@ from pathlib import Path
 
 from supportdesk.core.policy import load_policy
 from supportdesk.evaluation import parse_cases, render, run_cases, score
+from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.corpus import fold_of, load_corpus, select, select_ids, single_request
 from supportdesk.ml.embedder import MiniLMEmbedder
-from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
-from supportdesk.ml.train import EMBED_L2_GRID, FOLDS, _fit_pair
+from supportdesk.ml.model import EmbeddingTextModel, HeadBundle, LexicalHead
+from supportdesk.ml.train import (
+    BASELINE_L2_GRID,
+    EMBED_L2_GRID,
+    FOLDS,
+    LEXICAL_WEIGHT,
+    _fit_pair,
+)
 
 
 def oof_report(
@@ -44,9 +52,14 @@ def oof_report(
     decided_all = []
     for fold in range(FOLDS):
         fit_items = [it for it in train_items if fold_of(it.id, FOLDS) != fold]
-        x = cache.embed(embedder, [it.text for it in fit_items])
+        texts = [it.text for it in fit_items]
+        x = cache.embed(embedder, texts)
         cat_head, sev_head, _, _, _ = _fit_pair(x, fit_items, EMBED_L2_GRID, True)
-        heads = HeadBundle(cat_head, sev_head, 0.85, corpus.sha256, embedder.id)
+        tfidf = HashedTfidf().fit(texts)
+        lex_head, _, _, _, _ = _fit_pair(tfidf.transform(texts), fit_items, BASELINE_L2_GRID, False)
+        assert tfidf.idf is not None
+        lexical = LexicalHead(tfidf.idf, lex_head, LEXICAL_WEIGHT)
+        heads = HeadBundle(cat_head, sev_head, 0.85, corpus.sha256, embedder.id, lexical)
         model = EmbeddingTextModel(embedder, heads, cache=cache)
         fold_cases = [c for c in cases if fold_of(c.id, FOLDS) == fold]
         decided, failed = run_cases(fold_cases, policy, model)

@@ -6,11 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.corpus import is_test
 from supportdesk.ml.embedder import MiniLMEmbedder
-from supportdesk.ml.model import HeadBundle
-from supportdesk.ml.train import train, tune_threshold
+from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
+from supportdesk.ml.train import LEXICAL_WEIGHT, train, tune_threshold
 from tests.unit.ml.conftest import FIXTURE_CORPUS
 
 
@@ -19,7 +20,7 @@ def test_same_corpus_gives_byte_identical_head(embedder: MiniLMEmbedder, tmp_pat
     train(FIXTURE_CORPUS, tmp_path / "two.npz", embedder=embedder, baseline=False)
     one, two = (tmp_path / "one.npz").read_bytes(), (tmp_path / "two.npz").read_bytes()
     assert one == two
-    assert len(one) < 100_000
+    assert len(one) < 1_000_000  # the TF-IDF head's 16,384 x 7 weights are most of it
 
 
 def test_head_file_records_provenance(embedder: MiniLMEmbedder, tmp_path: Path) -> None:
@@ -39,7 +40,7 @@ def test_head_file_records_provenance(embedder: MiniLMEmbedder, tmp_path: Path) 
     )
     assert report.multi_skipped == 1 and len(report.bad_lines) == 2
     assert report.train + report.test == report.single
-    assert set(report.test_scores) == {"embedding", "baseline"}
+    assert set(report.test_scores) == {"embedding", "baseline", "shipped"}
 
 
 def test_nothing_from_the_test_part_reaches_the_head(
@@ -104,3 +105,27 @@ def test_training_fills_and_reuses_the_given_cache(embedder: MiniLMEmbedder) -> 
     before = embedder.texts_embedded
     train(FIXTURE_CORPUS, None, embedder=embedder, cache=cache, baseline=False)
     assert embedder.texts_embedded == before
+
+
+def test_the_lexical_head_is_saved_and_mixed_into_the_categories(
+    embedder: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    bundle, _ = train(FIXTURE_CORPUS, tmp_path / "h.npz", embedder=embedder, baseline=False)
+    loaded = HeadBundle.load(tmp_path / "h.npz")
+    assert bundle.lexical is not None and loaded.lexical is not None
+    assert loaded.lexical.weight == LEXICAL_WEIGHT
+    assert np.array_equal(loaded.lexical.idf, bundle.lexical.idf)
+    texts = ["why did our credits drain overnight", "the invoice has a duplicate seat line"]
+    model = EmbeddingTextModel(embedder, loaded)
+    got = model.predict(texts)
+    emb = loaded.category.predict_proba(embedder.embed(texts))
+    lex = loaded.lexical.category.predict_proba(
+        HashedTfidf.fitted(loaded.lexical.idf).transform(texts)
+    )
+    expected = emb ** (1 - LEXICAL_WEIGHT) * lex**LEXICAL_WEIGHT
+    expected /= expected.sum(axis=1, keepdims=True)
+    for signals, row in zip(got, expected, strict=True):
+        assert [signals.category[c] for c in loaded.category.classes] == pytest.approx(
+            row.tolist(), abs=1e-5
+        )
+    assert "+tfidf@" in model.name
