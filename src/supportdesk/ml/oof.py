@@ -17,18 +17,11 @@ from pathlib import Path
 
 from supportdesk.core.policy import load_policy
 from supportdesk.evaluation import parse_cases, render, run_cases, score
-from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.corpus import fold_of, load_corpus, select, select_ids, single_request
 from supportdesk.ml.embedder import MiniLMEmbedder
-from supportdesk.ml.model import EmbeddingTextModel, HeadBundle, LexicalHead
-from supportdesk.ml.train import (
-    BASELINE_L2_GRID,
-    EMBED_L2_GRID,
-    FOLDS,
-    LEXICAL_WEIGHT,
-    _fit_pair,
-)
+from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
+from supportdesk.ml.train import EMBED_L2_GRID, FOLDS, _fit_pair, fit_lexical
 
 
 def oof_report(
@@ -55,10 +48,7 @@ def oof_report(
         texts = [it.text for it in fit_items]
         x = cache.embed(embedder, texts)
         cat_head, sev_head, _, _, _ = _fit_pair(x, fit_items, EMBED_L2_GRID, True)
-        tfidf = HashedTfidf().fit(texts)
-        lex_head, _, _, _, _ = _fit_pair(tfidf.transform(texts), fit_items, BASELINE_L2_GRID, False)
-        assert tfidf.idf is not None
-        lexical = LexicalHead(tfidf.idf, lex_head, LEXICAL_WEIGHT)
+        lexical = fit_lexical(texts, fit_items)[0]
         heads = HeadBundle(cat_head, sev_head, 0.85, corpus.sha256, embedder.id, lexical)
         model = EmbeddingTextModel(embedder, heads, cache=cache)
         fold_cases = [c for c in cases if fold_of(c.id, FOLDS) == fold]

@@ -250,6 +250,20 @@ def _fit_pair(
     return cat_head, sev_head, l2_cat, l2_sev, oof
 
 
+def fit_lexical(
+    texts: Sequence[str], items: Sequence[LabeledTicket]
+) -> tuple[LexicalHead, SoftmaxHead, float, float, npt.NDArray[np.float32]]:
+    """The TF-IDF heads on `texts`: (the lexical head to mix in, its severity head for the
+    comparison, the L2 strengths chosen for category and severity, out-of-fold category
+    probabilities)."""
+    tfidf = HashedTfidf().fit(texts)
+    cat, sev, l2_cat, l2_sev, oof = _fit_pair(
+        tfidf.transform(texts), items, BASELINE_L2_GRID, False
+    )
+    assert tfidf.idf is not None
+    return LexicalHead(tfidf.idf, cat, LEXICAL_WEIGHT), sev, l2_cat, l2_sev, oof
+
+
 def train(
     corpus_location: Path,
     out: Path | None,
@@ -279,12 +293,8 @@ def train(
     cat_head, sev_head, l2_cat, l2_sev, oof_emb = _fit_pair(
         x_train, train_items, EMBED_L2_GRID, True
     )
-    tfidf = HashedTfidf().fit(train_texts)
-    lex_cat, lex_sev, l2_lex_cat, l2_lex_sev, oof_lex = _fit_pair(
-        tfidf.transform(train_texts), train_items, BASELINE_L2_GRID, False
-    )
-    assert tfidf.idf is not None
-    lexical = LexicalHead(tfidf.idf, lex_cat, LEXICAL_WEIGHT)
+    lexical, lex_sev, l2_lex_cat, l2_lex_sev, oof_lex = fit_lexical(train_texts, train_items)
+    lex_cat, tfidf = lexical.category, HashedTfidf.fitted(lexical.idf)
     oof = mix_proba(oof_emb, oof_lex, LEXICAL_WEIGHT)
     oof_conf = oof.max(axis=1)
     oof_ok = np.asarray(CATEGORIES)[oof.argmax(axis=1)] == np.asarray(
