@@ -184,6 +184,12 @@ def test_a_working_workaround_makes_even_a_wide_problem_severity_3() -> None:
     assert down.requests[0].severity == 1 and no_way.requests[0].severity == 1
     assert eased.requests[0].severity == 3
     assert any("workaround" in r.detail for r in eased.reasons if r.rule.startswith("severity"))
+    for workaround in (
+        "They can still reach each tenant through the direct links.",
+        "The scheduled runs themselves still run fine.",
+        "1:1 chats with the bot work, so people use those.",
+    ):
+        assert triage(ticket(f"{wide} {workaround}"), POLICY, NOW).requests[0].severity == 3
 
 
 def test_a_whole_tenant_blocked_is_severity_2_in_other_languages_too() -> None:
