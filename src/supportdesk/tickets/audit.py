@@ -14,32 +14,9 @@ from supportdesk.tickets.models import AuditEvent
 _TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
-def record(
-    db_session: Session,
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: int,
-    at: datetime,
-    old: Any = None,
-    new: Any = None,
-    ticket_id: int | None = None,
-    account_id: int | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        **row(
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            at=at,
-            old=old,
-            new=new,
-            ticket_id=ticket_id,
-            account_id=account_id,
-        )
-    )
+def record(db_session: Session, **fields: Any) -> AuditEvent:
+    """Add one event to the session; `fields` are `row`'s keyword arguments (checked there)."""
+    event = AuditEvent(**row(**fields))
     db_session.add(event)
     return event
 
@@ -56,7 +33,7 @@ def row(
     ticket_id: int | None = None,
     account_id: int | None = None,
 ) -> dict[str, Any]:
-    """The columns of one event, for `insert_rows` (the same row `record` would write)."""
+    """The columns of one event: what `record` adds, or one row for `insert_rows`."""
     return {
         "entity": entity,
         "entity_id": entity_id,
