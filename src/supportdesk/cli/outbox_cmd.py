@@ -6,32 +6,17 @@ after its last attempt (and why), and putting dead letters back in the queue.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from supportdesk.cli.common import fail
-from supportdesk.cli.service_cmd import At, DbUrl, _now, _url
+from supportdesk.cli.service_cmd import At, DbUrl, _now, _session
 
 app = typer.Typer(
     help="Inspect the notification outbox and re-queue dead letters.", no_args_is_help=True
 )
-
-
-@contextmanager
-def _session(database_url: str | None) -> Iterator[Session]:
-    from supportdesk.db.engine import make_engine, make_session_factory
-
-    engine = make_engine(_url(database_url))
-    try:
-        with make_session_factory(engine)() as db_session:
-            yield db_session
-    finally:
-        engine.dispose()
 
 
 def _iso(value: datetime | None) -> str:
@@ -54,7 +39,7 @@ def list_cmd(
         rows = (
             outbox.dead_letters(db_session, limit=limit)
             if dead
-            else outbox.pending(db_session)[:limit]
+            else outbox.pending(db_session, limit=limit)
         )
         for m in rows:
             when = f"dead {_iso(m.dead_at)}" if dead else f"due {_iso(m.not_before)}"

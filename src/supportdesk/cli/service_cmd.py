@@ -5,10 +5,15 @@ Each command only translates: read options, call the service or job, print the o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
@@ -28,6 +33,19 @@ def _url(database_url: str | None) -> str:
     from supportdesk.db.settings import get_settings, normalise_url
 
     return normalise_url(database_url) if database_url else get_settings().database_url
+
+
+@contextmanager
+def _session(database_url: str | None) -> Iterator[Session]:
+    """A session on the chosen database for one command; the engine is closed after."""
+    from supportdesk.db.engine import make_engine, make_session_factory
+
+    engine = make_engine(_url(database_url))
+    try:
+        with make_session_factory(engine)() as db_session:
+            yield db_session
+    finally:
+        engine.dispose()
 
 
 DbUrl = Annotated[
@@ -156,17 +174,14 @@ def register(app: typer.Typer) -> None:
     @app.command("sweep")
     def sweep_cmd(at: At = None, database_url: DbUrl = None) -> None:
         """Mark at-risk and breached SLA clocks and escalate (run every minute)."""
-        from supportdesk.db.engine import make_engine, make_session_factory
         from supportdesk.db.settings import get_settings
         from supportdesk.jobs import sla_sweep
         from supportdesk.tickets.intake import default_intake
 
         settings = get_settings()
         policy = default_intake(settings.policy_path, rules_only=True).policy
-        engine = make_engine(_url(database_url))
-        with make_session_factory(engine)() as db_session:
+        with _session(database_url) as db_session:
             result = sla_sweep.sweep(db_session, policy=policy, now=_now(at))
-        engine.dispose()
         typer.echo(
             f"sweep: {result.at_risk} newly at risk, {result.breached} newly breached, "
             f"{result.notifications} notifications queued"
@@ -175,12 +190,9 @@ def register(app: typer.Typer) -> None:
     @app.command("notify")
     def notify_cmd(at: At = None, database_url: DbUrl = None) -> None:
         """Deliver due notifications from the outbox (at least once, deduplicated by key)."""
-        from supportdesk.db.engine import make_engine, make_session_factory
         from supportdesk.notifications import outbox
         from supportdesk.notifications.ports import LogNotifier
 
-        engine = make_engine(_url(database_url))
-        with make_session_factory(engine)() as db_session:
+        with _session(database_url) as db_session:
             sent = outbox.dispatch(db_session, notifier=LogNotifier(), now=_now(at))
-        engine.dispose()
         typer.echo(f"notify: {sent} delivered")

@@ -123,12 +123,14 @@ def dispatch(db_session: Session, *, notifier: Notifier, now: datetime, batch: i
     return delivered
 
 
-def pending(db_session: Session) -> list[OutboxMessage]:
-    """Messages still to be delivered (due or waiting for their instant), dead letters aside."""
+def pending(db_session: Session, *, limit: int | None = None) -> list[OutboxMessage]:
+    """Messages still to be delivered (due or waiting for their instant), dead letters aside,
+    oldest first."""
     q = (
         select(OutboxMessage)
         .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.dead_at.is_(None))
         .order_by(OutboxMessage.id)
+        .limit(limit)
     )
     return list(db_session.scalars(q).all())
 
