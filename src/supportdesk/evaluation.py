@@ -233,14 +233,15 @@ def run_cases(
     All texts go to the model once first (a cached model then answers each ticket from memory);
     a case the core rejects becomes a bad line.
     """
-    from supportdesk.core.triage import TriageInputError, prepare, texts_to_score, triage
+    from supportdesk.core.triage import TriageInputError, prepare, triage
+    from supportdesk.core.triage.engine import score_all
 
-    texts: list[str] = []
+    prepared = []
     for case in cases:
         with contextlib.suppress(TriageInputError):  # reported below, when triage fails alike
-            texts.extend(texts_to_score(prepare(case.ticket, policy)))
-    if texts and model is not None:
-        model.predict(list(dict.fromkeys(texts)))
+            prepared.append(prepare(case.ticket, policy))
+    if prepared and model is not None:
+        score_all(prepared, policy, model)  # in two batched calls, whole texts of split tickets too
     bad: list[BadLine] = []
     decided: list[tuple[Case, TriageDecision]] = []
     for case in cases:
