@@ -313,33 +313,37 @@ def list_agents(
 
 @dataclass(frozen=True)
 class ResolvedRequester:
-    """Who a submission comes from, as the triage core needs it, plus directory links."""
+    """Who a submission comes from, as the triage core needs it, plus directory links (ids and
+    the account's name and tier; no ORM objects)."""
 
     requester: Requester
-    person: Person | None
-    account: Account | None
+    person_id: int | None
     tenant_id: int | None
+    account_id: int | None
+    account_name: str | None
+    account_tier: str | None
 
 
 def resolve_requester(db_session: Session, *, email: str | None) -> ResolvedRequester:
     """Look the sender up by email. Unknown senders are role `unknown` and must verify."""
-    found = repository.person_and_account(db_session, email=email) if email else None
-    person, account = found if found is not None else (None, None)
-    if person is None:
+    row = repository.sender_row(db_session, email=email) if email else None
+    if row is None:
         return ResolvedRequester(
             requester=Requester(email=email, role="unknown", active=True, verified=False),
-            person=None,
-            account=None,
+            person_id=None,
             tenant_id=None,
+            account_id=None,
+            account_name=None,
+            account_tier=None,
         )
+    (person_id, p_email, role, active, verification, tenant_id, account_id, name, tier) = row
     return ResolvedRequester(
         requester=Requester(
-            email=person.email,
-            role=person.role,
-            active=person.active,
-            verified=person.verified,
+            email=p_email, role=role, active=active, verified=verification == "verified"
         ),
-        person=person,
-        account=account,
-        tenant_id=person.tenant_id,
+        person_id=person_id,
+        tenant_id=tenant_id,
+        account_id=account_id,
+        account_name=name,
+        account_tier=tier,
     )

@@ -409,15 +409,12 @@ def _decision_json(decision: TriageDecision) -> dict[str, object]:
 
 
 def _ticket_in(ticket: Ticket, resolved: ResolvedRequester, description: str) -> TicketIn:
-    account = resolved.account
     return TicketIn(
         id=str(ticket.id) if ticket.id else None,
         submitted_at=ticket.submitted_at,
         channel=ticket.channel,
         requester=resolved.requester,
-        account=AccountIn(
-            name=account.name if account else None, tier=account.tier if account else ticket.tier
-        ),
+        account=AccountIn(name=resolved.account_name, tier=resolved.account_tier or ticket.tier),
         msp_involvement=ticket.msp_involvement,
         subject=ticket.subject,
         description=description[-MAX_DESCRIPTION:],
@@ -677,25 +674,22 @@ def submit_with_children(
 
     One transaction of few statements: the new ticket is triaged and built in memory, inserted
     once with its final columns, then its idempotency key, audit events and messages are inserted
-    in a batch each at commit (outbox rows as they are enqueued). A concurrent retry with the same
-    key fails on the key's unique index at commit and is answered as a replay."""
-    if idempotency_key is not None:
-        if not 1 <= len(idempotency_key) <= 255:
-            raise InvalidInput("Idempotency-Key must be 1..255 characters", field="Idempotency-Key")
-        existing = _replay(db_session, principal, idempotency_key, data)
-        if existing is not None:
-            return existing, False, None
+    in a batch each at commit (outbox rows as they are enqueued). The key is not looked up first:
+    a retry (concurrent or late) fails on the key's unique index, its transaction is rolled back
+    and it is answered as a replay. Retries are rare, so the first submission saves a round trip
+    and a retry pays for a triage it throws away."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
+        raise InvalidInput("Idempotency-Key must be 1..255 characters", field="Idempotency-Key")
     email = _requester_email(data, principal)
     resolved = resolve_requester(db_session, email=email)
-    account = resolved.account
     submitted_at = data.submitted_at or now
     ticket = Ticket(
-        account_id=account.id if account else None,
+        account_id=resolved.account_id,
         tenant_id=resolved.tenant_id,
-        requester_id=resolved.person.id if resolved.person else None,
+        requester_id=resolved.person_id,
         requester_email=email,
         channel=data.channel,
-        tier=account.tier if account else UNKNOWN_TIER,
+        tier=resolved.account_tier or UNKNOWN_TIER,
         msp_involvement=data.msp_involvement or "none",
         subject=data.subject,
         description="",
@@ -738,7 +732,7 @@ def submit_with_children(
             _store(db_session, ticket)
         audit.insert_rows(db_session, audit_rows)
     except IntegrityError:
-        db_session.rollback()
+        _roll_back_inserts(db_session, [ticket])
         raise
     finally:
         db_session.info.pop(_DEFERRED, None)
@@ -757,7 +751,7 @@ def submit_with_children(
             )
         db_session.commit()
     except IntegrityError:
-        db_session.rollback()
+        _roll_back_inserts(db_session, touched)
         existing = (
             _replay(db_session, principal, idempotency_key, data) if idempotency_key else None
         )
@@ -765,6 +759,16 @@ def submit_with_children(
             raise
         return existing, False, None
     return ticket, True, sorted(t.id for t in touched[1:])
+
+
+def _roll_back_inserts(db_session: Session, inserted: list[Ticket]) -> None:
+    """Roll back, and drop the tickets this transaction inserted from the session: `_insert_new`
+    attached them as persistent, which a rollback keeps (it only expunges pending objects), and
+    their ids may be handed out again."""
+    db_session.rollback()
+    for ticket in inserted:
+        if ticket in db_session:
+            db_session.expunge(ticket)
 
 
 _KEY_LOOKUP = select(IdempotencyKey.request_hash, IdempotencyKey.ticket_id).where(
@@ -1067,6 +1071,9 @@ def _merge_info(
 
 
 def _resolved_for(db_session: Session, ticket: Ticket) -> ResolvedRequester:
+    # The lookup reads columns, not identity-mapped objects: write pending directory changes
+    # (an identity check just marked the sender verified) first, since sessions don't autoflush.
+    db_session.flush()
     return resolve_requester(db_session, email=ticket.requester_email)
 
 
