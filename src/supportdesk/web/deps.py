@@ -4,11 +4,12 @@ Dependencies that never block are `async` so FastAPI does not hop to a worker th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from supportdesk.auth import tokens
@@ -22,12 +23,18 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session per request. Opening one does no I/O (it connects at its first statement), so
+    this runs on the event loop; closing does I/O only while a transaction is still open (the
+    route raised, or did not commit), and only then hops to a worker thread."""
     session: Session = request.app.state.session_factory()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 async def get_now(request: Request) -> datetime:
