@@ -1,15 +1,22 @@
 """Ticket creation over real HTTP: throughput and p50/p99 latency under concurrent load.
 
     .venv/bin/python bench/bench_api.py [--engine postgres|sqlite|both] [--requests 3000]
-        [--concurrency 32] [--runs 3] [--workers 2] [--model]
+        [--concurrency 32] [--runs 3] [--workers 2] [--rate 300 ...] [--model]
 
 For each engine: a fresh migrated database with a small directory, uvicorn serving the app with
 `--workers` processes (`supportdesk.web.server`, as `supportdesk serve` does), and a load
 generator in a separate process (raw HTTP/1.1 on asyncio streams, `--concurrency` keep-alive
 connections) posting `POST /api/v1/tickets` with a unique `Idempotency-Key` each, as an MSP
-admin. Every run posts `--requests` tickets after a warm-up; the script prints each run (with the
-CPU the server's workers and the generator spent per creation, and the load average), the
-medians and the machine.
+admin. Every run posts `--requests` tickets after a warm-up, twice:
+
+- closed loop: each connection sends its next request when the previous answer arrives. This
+  finds the most creations/s; its latency is mostly queueing (mean ≈ connections / rate).
+- open loop at `--rate` creations/s: requests are due at a fixed pace whatever the answers do,
+  and latency counts from when a request was due, so waiting for a free connection counts too.
+  This is latency at a given offered load.
+
+The script prints each run (with the CPU that the server's workers, PostgreSQL and the generator
+spent per creation, and the load average), the medians and the machine.
 
 By default the server triages with the policy rules only (`SUPPORTDESK_RULES_ONLY=1`), which
 measures the service; `--model` loads the trained text model in every worker as production does.
@@ -47,11 +54,17 @@ TEXTS = (
 # --- the load generator (runs in its own process) -------------------------------------------
 
 
-async def _load(base: str, token: str, n: int, concurrency: int, tag: str) -> dict[str, Any]:
+async def _load(
+    base: str, token: str, n: int, concurrency: int, tag: str, rate: float = 0.0
+) -> dict[str, Any]:
     """`concurrency` keep-alive connections, each posting the next request when its previous
     answer has arrived. Raw HTTP/1.1 on asyncio streams (uvloop when installed): the generator
     shares the machine with the server, so it must cost little CPU per request (httpx cost
-    about as much as the route it measured)."""
+    about as much as the route it measured).
+
+    `rate` > 0 makes the load open: request i is due at i/rate seconds, and its latency counts
+    from when it was due, so time spent waiting for a free connection counts too (no
+    coordinated omission). 0 is a closed loop: as fast as the server answers."""
     host, _, port = base.removeprefix("http://").partition(":")
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -65,13 +78,16 @@ async def _load(base: str, token: str, n: int, concurrency: int, tag: str) -> di
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
             for i in counter:
+                due = t0 + i / rate if rate > 0 else 0.0
+                if due:
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 body = json.dumps(
                     {"subject": f"Bench {i}", "description": TEXTS[i % len(TEXTS)].format(i=i)}
                 ).encode()
                 request = (
                     f"{head}Idempotency-Key: {tag}-{i}\r\nContent-Length: {len(body)}\r\n\r\n"
                 ).encode() + body
-                t = time.perf_counter()
+                t = due or time.perf_counter()
                 try:
                     writer.write(request)
                     status_line = await reader.readuntil(b"\r\n")
@@ -109,7 +125,8 @@ async def _load(base: str, token: str, n: int, concurrency: int, tag: str) -> di
 
 
 def client_main(args: argparse.Namespace) -> None:
-    load = _load(args.base, args.token, args.requests, args.concurrency, args.tag)
+    rate = args.rate[0] if args.rate else 0.0
+    load = _load(args.base, args.token, args.requests, args.concurrency, args.tag, rate)
     try:
         import uvloop
     except ImportError:
@@ -119,7 +136,9 @@ def client_main(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
-def run_client(base: str, token: str, n: int, concurrency: int, tag: str) -> dict[str, Any]:
+def run_client(
+    base: str, token: str, n: int, concurrency: int, tag: str, rate: float = 0.0
+) -> dict[str, Any]:
     cmd = [
         sys.executable,
         __file__,
@@ -134,6 +153,8 @@ def run_client(base: str, token: str, n: int, concurrency: int, tag: str) -> dic
         str(concurrency),
         "--tag",
         tag,
+        "--rate",
+        str(rate),
     ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -154,6 +175,22 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         if int(stat.parent.name) == pid or int(fields[1]) == pid:
             total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every `postgres` process on the machine and of its children that
+    have exited (the server's backends), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            fields = rest.split()  # utime, stime, then cutime, cstime: backends that exited
+            total += sum(int(f) for f in fields[11:15]) / ticks
     return total
 
 
@@ -213,34 +250,41 @@ def bench_engine(name: str, workdir: Path, args: argparse.Namespace) -> None:
     token = seed_directory(engine)["person_token"]
     engine.dispose()
     proc, base = start_server(url, args.workers, args.model)
+    modes = [("closed loop", 0.0)] + [(f"open loop at {r:g}/s", r) for r in args.rate]
+    results: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in modes}
     try:
         warm = run_client(base, token, min(300, args.requests), args.concurrency, "warm")
         if warm["errors"]:
             print(f"  warm-up errors: {warm['errors']}")
-        runs = []
         for k in range(args.runs):
-            cpu0 = tree_cpu_seconds(proc.pid)
-            r = run_client(base, token, args.requests, args.concurrency, f"run{k}")
-            server_ms = (tree_cpu_seconds(proc.pid) - cpu0) * 1000 / args.requests
-            runs.append(r)
-            print(
-                f"  {name} run {k + 1}: {r['rate']:.0f} creations/s, p50 {r['p50']:.1f} ms, "
-                f"p99 {r['p99']:.1f} ms, errors {r['errors'] or 'none'}; CPU per creation: "
-                f"server {server_ms:.1f} ms, generator {r['client_cpu_ms']:.2f} ms; "
-                f"load avg {os.getloadavg()[0]:.2f}",
-                flush=True,
-            )
+            for label, rate in modes:
+                cpu0, db0 = tree_cpu_seconds(proc.pid), postgres_cpu_seconds()
+                tag = f"run{k}-{rate:g}"
+                r = run_client(base, token, args.requests, args.concurrency, tag, rate)
+                server_ms = (tree_cpu_seconds(proc.pid) - cpu0) * 1000 / args.requests
+                db_ms = (postgres_cpu_seconds() - db0) * 1000 / args.requests
+                results[label].append(r)
+                db = f", postgres {db_ms:.1f} ms" if name == "postgres" else ""
+                print(
+                    f"  {name} run {k + 1}, {label}: {r['rate']:.0f} creations/s, "
+                    f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                    f"errors {r['errors'] or 'none'}; CPU per creation: server {server_ms:.1f} ms"
+                    f"{db}, generator {r['client_cpu_ms']:.2f} ms; "
+                    f"load avg {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     model = "with the text model" if args.model else "rules-only triage"
-    print(
-        f"{name}: median of {args.runs} runs x {args.requests} creations, "
-        f"{args.concurrency} clients, {args.workers} workers, {model}: "
-        f"{statistics.median(r['rate'] for r in runs):.0f} creations/s, "
-        f"p50 {statistics.median(r['p50'] for r in runs):.1f} ms, "
-        f"p99 {statistics.median(r['p99'] for r in runs):.1f} ms"
-    )
+    for label, runs in results.items():
+        print(
+            f"{name}, {label}: median of {args.runs} runs x {args.requests} creations, "
+            f"{args.concurrency} connections, {args.workers} workers, {model}: "
+            f"{statistics.median(r['rate'] for r in runs):.0f} creations/s, "
+            f"p50 {statistics.median(r['p50'] for r in runs):.1f} ms, "
+            f"p99 {statistics.median(r['p99'] for r in runs):.1f} ms"
+        )
 
 
 def main() -> None:
@@ -251,6 +295,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--model", action="store_true", help="triage with the trained text model")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        nargs="*",
+        default=[300.0],
+        help="after each closed-loop run, an open-loop run offering this many creations/s "
+        "(several values allowed; none: closed loop only)",
+    )
     ap.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--base", help=argparse.SUPPRESS)
     ap.add_argument("--token", help=argparse.SUPPRESS)
