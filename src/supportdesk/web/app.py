@@ -3,6 +3,7 @@ only its engine, the policy and the text model (loaded once, lazily)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -35,6 +36,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         app.state.get_intake()  # load the policy and the text model before the first request
+        # What is loaded now lives as long as the process: move it out of the collector's sight,
+        # so a full collection walks only the objects requests made. Measured under load at 150
+        # creations/s: the longest full collection went from 257 to 122 ms.
+        gc.collect()
+        gc.freeze()
         yield
 
     app = FastAPI(
