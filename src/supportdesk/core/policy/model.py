@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import re._constants as _sre  # the parsed-pattern opcodes (stdlib)
 import re._parser as _parser
+import threading
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from supportdesk.core.sla import BusinessCalendar, HolidayCalendar, parse_window
@@ -89,35 +91,283 @@ def literal_prefixes(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
     return None
 
 
+# --- required literals: a cheap gate in front of every policy pattern -------------------------
+
+#: At most this many strings stand for one piece of a pattern (``(a|b)(c|d)`` is 4).
+_MAX_STRINGS = 64
+#: Character classes up to this size are spelled out (``[ée]``, ``[1-9]``).
+_MAX_CLASS = 10
+
+
+class _Fold:
+    """How a pattern's literals meet the text they are looked for in.
+
+    `exact` (``fold=False``): the pattern is searched case-sensitively in the lower-cased text,
+    so its literals must appear in that text as they are; a group that turns IGNORECASE on is
+    not read. ``fold=True``: the pattern is searched with IGNORECASE in the text itself, and the
+    gate is used only when the text is ASCII; then an ASCII literal, lower-cased, appears in
+    the lower-cased text, and a non-ASCII one (which may fold to ASCII: the Kelvin sign) is not
+    read."""
+
+    __slots__ = ("fold",)
+
+    def __init__(self, fold: bool) -> None:
+        self.fold = fold
+
+    def char(self, code: int) -> str | None:
+        ch = chr(code)
+        if not self.fold:
+            return ch
+        return ch.lower() if ch.isascii() else None
+
+    def exact_seq(self, items: list[tuple[Any, Any]]) -> set[str] | None:
+        """Every string the sequence can consume (a superset), or None when there are many."""
+        out = {""}
+        for item in items:
+            got = self.exact(item)
+            if got is None:
+                return None
+            out = {a + b for a in out for b in got}
+            if len(out) > _MAX_STRINGS:
+                return None
+        return out
+
+    def exact(self, node: tuple[Any, Any]) -> set[str] | None:
+        op, arg = node
+        if op is _sre.LITERAL:
+            ch = self.char(arg)
+            return None if ch is None else {ch}
+        if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+            return {""}  # zero-width: consumes nothing
+        if op is _sre.IN:
+            chars: set[str] = set()
+            for iop, iarg in arg:
+                if iop is _sre.LITERAL:
+                    codes = [iarg]
+                elif iop is _sre.RANGE and iarg[1] - iarg[0] < _MAX_CLASS:
+                    codes = list(range(iarg[0], iarg[1] + 1))
+                else:
+                    return None  # negated, a category (\w, \d), a wide range
+                for code in codes:
+                    ch = self.char(code)
+                    if ch is None:
+                        return None
+                    chars.add(ch)
+            return chars if len(chars) <= _MAX_CLASS else None
+        if op is _sre.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = arg
+            if add_flags & re.IGNORECASE and not self.fold:
+                return None
+            return self.exact_seq(list(sub))
+        if op is _sre.ATOMIC_GROUP:
+            return self.exact_seq(list(arg))
+        if op is _sre.BRANCH:
+            out: set[str] = set()
+            for alt in arg[1]:
+                got = self.exact_seq(list(alt))
+                if got is None:
+                    return None
+                out |= got
+                if len(out) > _MAX_STRINGS:
+                    return None
+            return out
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            lo, hi, sub = arg
+            if hi > 2:
+                return None
+            once = self.exact_seq(list(sub))
+            if once is None:
+                return None
+            out, times = set(), {""}
+            for k in range(hi + 1):
+                if k >= lo:
+                    out |= times
+                times = {a + b for a in times for b in once}
+                if len(out) > _MAX_STRINGS or len(times) > _MAX_STRINGS:
+                    return None
+            return out
+        return None  # any character, a back-reference, a conditional group
+
+    def required_seq(self, items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
+        """Clauses (sets of strings) such that whatever the sequence consumes contains a string
+        of each clause. Runs of items with known strings are multiplied out (``inv(oice|-)``);
+        other items give their own clauses."""
+        clauses: list[frozenset[str]] = []
+        run: set[str] = {""}
+
+        def close(strings: set[str]) -> None:
+            if "" not in strings:
+                clauses.append(_minimal(strings))
+
+        for item in items:
+            got = self.exact(item)
+            if got is not None:
+                joined = {a + b for a in run for b in got}
+                if len(joined) > _MAX_STRINGS:
+                    close(run)
+                    joined = got
+                run = joined
+                continue
+            close(run)
+            run = {""}
+            clauses.extend(self.required(item))
+        close(run)
+        return sorted(set(clauses), key=_rarity)
+
+    def required(self, node: tuple[Any, Any]) -> list[frozenset[str]]:
+        op, arg = node
+        if op is _sre.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = arg
+            if add_flags & re.IGNORECASE and not self.fold:
+                return []
+            return self.required_seq(list(sub))
+        if op is _sre.ATOMIC_GROUP:
+            return self.required_seq(list(arg))
+        if op is _sre.BRANCH:
+            union: set[str] = set()
+            for alt in arg[1]:
+                got = self.required_seq(list(alt))
+                if not got:
+                    return []
+                union |= got[0]  # the rarest clause of each alternative
+            return [_minimal(union)]
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            lo, _hi, sub = arg
+            return self.required_seq(list(sub)) if lo >= 1 else []
+        return []
+
+
+def _minimal(strings: set[str]) -> frozenset[str]:
+    """The strings without those containing another one (``credit`` covers ``credits``)."""
+    out: list[str] = []
+    for s in sorted(strings, key=len):
+        if not any(shorter in s for shorter in out):
+            out.append(s)
+    return frozenset(out)
+
+
+def _rarity(clause: frozenset[str]) -> tuple[float, tuple[str, ...]]:
+    """A rough chance that some string of the clause is in a text (short strings are common)."""
+    return sum(min(1.0, 400 * 0.09 ** len(s)) for s in clause), tuple(sorted(clause))
+
+
+def required_literals(pattern: str, fold: bool = False) -> tuple[frozenset[str], ...]:
+    """Sets of strings such that a text holding a match of `pattern` holds a string of each set.
+
+    ``fold=False``: for the pattern compiled without IGNORECASE and searched in lower-cased text
+    (`Matcher.fast`), the strings as they are. ``fold=True``: for the pattern compiled with
+    IGNORECASE (`Matcher.slow`) and an ASCII text, the strings lower-cased, to be looked for in
+    the lower-cased text. Sets holding a one-character string are left out (they gate nothing
+    and are everywhere); an empty tuple means no gate."""
+    parsed = _parser.parse(pattern, re.MULTILINE | (re.IGNORECASE if fold else 0))
+    if parsed.state.flags & re.IGNORECASE and not fold:
+        return ()
+    clauses = _Fold(fold).required_seq(list(parsed))
+    return tuple(c for c in clauses if c and min(map(len, c)) > 1)
+
+
+class _Scan:
+    """One build of the literal automaton, with the answers it gave for recent texts."""
+
+    __slots__ = ("automaton", "recent", "size")
+
+    def __init__(self, masks: dict[str, int], size: int) -> None:
+        self.size = size  # how many clauses were known at build time
+        self.recent: dict[str, int] = {}
+        self.automaton: Any = None
+        if masks:
+            automaton = ahocorasick.Automaton()
+            for literal, mask in masks.items():
+                automaton.add_word(literal, mask)
+            automaton.make_automaton()
+            self.automaton = automaton
+
+    def found(self, low: str) -> int:
+        got = self.recent.get(low)
+        if got is None:
+            got = 0
+            if self.automaton is not None:
+                for _end, mask in self.automaton.iter(low):
+                    got |= mask
+            if len(self.recent) >= 8:
+                self.recent.clear()
+            self.recent[low] = got
+        return got
+
+
+class LiteralIndex:
+    """Every gate clause of every `Matcher`, found in a text by one Aho-Corasick scan.
+
+    A clause (a set of strings) gets a bit; the scan of a text ORs the bits of the clauses whose
+    strings occur in it, once per text (the last few texts are remembered), and a matcher's gate
+    is open when all its clause bits are set. Equal clauses share a bit, so loading the same
+    policy again adds nothing. The automaton is rebuilt when a new clause arrives; a published
+    automaton is never changed (threads may be scanning with it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clauses: dict[frozenset[str], int] = {}
+        self._masks: dict[str, int] = {}
+        self._scan = _Scan({}, 0)
+
+    def gate(self, clauses: tuple[frozenset[str], ...]) -> int:
+        """The bits of these clauses (registering the new ones); 0 for no gate."""
+        bits = 0
+        with self._lock:
+            for clause in clauses:
+                bit = self._clauses.get(clause)
+                if bit is None:
+                    bit = self._clauses[clause] = 1 << len(self._clauses)
+                    for literal in clause:
+                        self._masks[literal] = self._masks.get(literal, 0) | bit
+                bits |= bit
+        return bits
+
+    def found(self, low: str) -> int:
+        """The bits of the clauses with a string in `low`."""
+        scan = self._scan
+        if scan.size != len(self._clauses):
+            with self._lock:
+                scan = self._scan
+                if scan.size != len(self._clauses):
+                    scan = self._scan = _Scan(dict(self._masks), len(self._clauses))
+        return scan.found(low)
+
+
+LITERALS = LiteralIndex()
+
+
 class Matcher:
     """A case-insensitive pattern, searched the fast way when it can be.
 
     Python's IGNORECASE matching is about twice as slow as a plain search, so a pattern with no
     upper-case literal is compiled case-sensitively and searched in the lower-cased text (when
-    lower-casing keeps the length, so match positions stay valid for quotes). When every match
-    must begin with one of a few literal strings (``\\b(invoice|refund)…``), a substring check
-    on those skips the regular expression for texts that cannot match.
+    lower-casing keeps the length, so match positions stay valid for quotes). In front of the
+    regular expression sits a gate: strings every match must contain (`required_literals`),
+    looked up for all patterns at once by `LITERALS`; a text lacking them is not searched.
     """
 
-    __slots__ = ("fast", "prefixes", "slow")
+    __slots__ = ("ascii_gate", "fast", "gate", "slow")
 
     def __init__(self, pattern: str) -> None:
         self.slow = _compile(pattern)
         bare = _ESCAPE.sub("", pattern)
         self.fast = None if any(ch.isupper() for ch in bare) else re.compile(pattern, re.MULTILINE)
-        self.prefixes: tuple[str, ...] | None = None
-        if self.fast is not None:
-            found = literal_prefixes(list(_parser.parse(pattern, re.MULTILINE)))
-            if found and all(found):
-                self.prefixes = tuple(sorted(set(found)))
+        #: clause bits for `fast` in the lower-cased text (0: no gate)
+        self.gate = LITERALS.gate(required_literals(pattern)) if self.fast is not None else 0
+        #: clause bits for `slow` when the text is ASCII (0: no gate)
+        self.ascii_gate = LITERALS.gate(required_literals(pattern, fold=True))
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
-        if self.fast is not None:
-            low = text.lower() if lowered is None else lowered
-            if len(low) == len(text):
-                if self.prefixes is not None and not any(p in low for p in self.prefixes):
-                    return None
-                return self.fast.search(low)
+        low = text.lower() if lowered is None else lowered
+        if self.fast is not None and len(low) == len(text):
+            gate = self.gate
+            if gate and LITERALS.found(low) & gate != gate:
+                return None
+            return self.fast.search(low)
+        gate = self.ascii_gate
+        if gate and text.isascii() and LITERALS.found(low) & gate != gate:
+            return None
         return self.slow.search(text)
 
 
