@@ -14,6 +14,7 @@ import re
 import re._constants as _sre  # the parsed-pattern opcodes (stdlib)
 import re._parser as _parser
 import threading
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any, Literal
@@ -371,6 +372,30 @@ class Matcher:
         return self.slow.search(text)
 
 
+def search_each(
+    matchers: Sequence[Matcher], text: str, lowered: str | None = None
+) -> Iterator[tuple[int, re.Match[str]]]:
+    """(index, match) for each of `matchers` that matches `text`, in order: the same answers as
+    `Matcher.search` one by one, with the text scanned for literals once."""
+    low = text.lower() if lowered is None else lowered
+    same_length = len(low) == len(text)
+    ascii_text = text.isascii()
+    found = LITERALS.found(low) if same_length else 0  # (ASCII text keeps its length)
+    for i, m in enumerate(matchers):
+        if m.fast is not None and same_length:
+            gate = m.gate
+            if gate and found & gate != gate:
+                continue
+            got = m.fast.search(low)
+        else:
+            gate = m.ascii_gate
+            if gate and ascii_text and found & gate != gate:
+                continue
+            got = m.slow.search(text)
+        if got is not None:
+            yield i, got
+
+
 class Patterns(_Strict):
     """A list of case-insensitive regular expressions, compiled once."""
 
@@ -395,11 +420,8 @@ class Patterns(_Strict):
         """The first pattern's match (positions index `text`), or None."""
         if not self.patterns:
             return None
-        low = text.lower() if lowered is None else lowered
-        for m in self.matchers:
-            found = m.search(text, low)
-            if found:
-                return found
+        for _i, found in search_each(self.matchers, text, lowered):
+            return found
         return None
 
 

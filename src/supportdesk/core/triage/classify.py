@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from supportdesk.core.policy.model import Policy
+from supportdesk.core.policy.model import Matcher, Policy, Signal, search_each
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
 from supportdesk.core.triage.text import snippet
@@ -46,21 +46,36 @@ class RuleScores:
 def rule_scores(text: str, policy: Policy) -> RuleScores:
     scores = dict.fromkeys(CATEGORIES, 0.0)
     evidence: list[Evidence] = []
-    lowered = text.lower()
-    for name, cat in policy.categories.items():
-        for sig in cat.signals:
-            m = sig.search(text, lowered)
-            if m:
-                scores[name] += sig.weight
-                evidence.append(
-                    Evidence(
-                        name,
-                        sig.label or sig.pattern,
-                        snippet(text, m.start(), m.end()),
-                        sig.weight,
-                    )
-                )
+    names, signals, matchers = _signals(policy)
+    for i, m in search_each(matchers, text):
+        name, sig = names[i], signals[i]
+        scores[name] += sig.weight
+        evidence.append(
+            Evidence(name, sig.label or sig.pattern, snippet(text, m.start(), m.end()), sig.weight)
+        )
     return RuleScores(scores, tuple(evidence))
+
+
+_Signals = tuple[tuple[str, ...], tuple[Signal, ...], tuple[Matcher, ...]]
+#: The category signals of the last few policies, flattened in policy order (a policy is
+#: immutable; the entry keeps it alive, so its id is not reused while cached).
+_SIGNALS: dict[int, tuple[Policy, _Signals]] = {}
+
+
+def _signals(policy: Policy) -> _Signals:
+    entry = _SIGNALS.get(id(policy))
+    if entry is not None and entry[0] is policy:
+        return entry[1]
+    pairs = [(name, sig) for name, cat in policy.categories.items() for sig in cat.signals]
+    flat = (
+        tuple(name for name, _ in pairs),
+        tuple(sig for _, sig in pairs),
+        tuple(sig.matcher for _, sig in pairs),
+    )
+    if len(_SIGNALS) >= 8:
+        _SIGNALS.clear()
+    _SIGNALS[id(policy)] = (policy, flat)
+    return flat
 
 
 @dataclass(frozen=True)
