@@ -1,10 +1,11 @@
 """Does a message hold more than one request? Cut it at the policy's explicit markers.
 
-`segments()` is purely textual. `group()` then merges neighbouring segments that the classifier
-gives the same owning queue, so two symptoms of one problem (or a defect plus an access
-question for the same support team) stay one request, and a preamble ("Two questions:") or a
-pleasantry joins its neighbour. A message becomes several requests only when it asks different
-owners (e.g. the usage team and billing).
+`segments()` reads only the text and the policy: it cuts at the explicit markers, and between
+two sentences without a marker when they clearly ask different teams (`sentence_cuts`).
+`group()` then merges neighbouring segments that the classifier gives the same owning queue, so
+two symptoms of one problem (or a defect plus an access question for the same support team) stay
+one request, and a preamble ("Two questions:") or a pleasantry joins its neighbour. A message
+becomes several requests only when it asks different owners (e.g. the usage team and billing).
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from supportdesk.core.policy.model import Policy
+from supportdesk.core.triage.classify import rule_scores
 
 
 def segments(text: str, policy: Policy) -> list[str]:
-    """The text cut where each marker match ends; pieces shorter than the policy minimum join
-    their neighbour."""
+    """The text cut where each marker match ends and between sentences that ask different
+    teams; pieces shorter than the policy minimum join their neighbour."""
     cuts = {0, len(text)}
     for rx in policy.splitting.markers.compiled:
         for m in rx.finditer(text):
             if 0 < m.end() < len(text):
                 cuts.add(m.end())
+    cuts.update(c for c in sentence_cuts(text, policy) if 0 < c < len(text))
     bounds = sorted(cuts)
     pieces = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     pieces = [p for p in pieces if p.strip()]
@@ -39,6 +42,68 @@ def segments(text: str, policy: Policy) -> list[str]:
         else:
             out.append(piece)
     return [p.strip() for p in out] or [text.strip()]
+
+
+#: Where one sentence ends and the next begins (a capital letter, digit or opening quote next).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“¿¡(]?[A-Z0-9À-Ý])")
+#: A sentence that asks for something itself: a question, or a request in any of the languages
+#: requests arrive in.
+_ASKS = re.compile(
+    r"\?|\b(?:please|pls|can you|could you|can we|could we|we want|we.d like|we would like|"
+    r"need (?:a|an|to)|send (?:us|me)|let (?:us|me) know|tell (?:us|me)|por favor|pueden|"
+    r"podr[íi]an|queremos|bitte|k[öo]nnen sie|k[öo]nnt ihr|wir m[öo]chten|pourriez|merci de|"
+    r"nous voudrions|graag|kunnen jullie|we willen|potete|vorremmo|gostar[íi]amos|prosz[ęe]|"
+    r"prosimy)\b",
+    re.IGNORECASE,
+)
+#: The queue of product problems (defects, access, integrations, setup). Without a marker, a
+#: message is cut only between a sentence for this queue and one for the money or usage teams:
+#: the usage/billing/sales boundary and enablement mix within single requests too often.
+SUPPORT_QUEUE = "support"
+NEVER_CUT_QUEUES = frozenset({"enablement"})
+#: Each of the two sentences must carry this many policy signal points for its best category…
+SENTENCE_MIN_SCORE = 3.0
+#: …at least this far ahead of its runner-up.
+SENTENCE_MIN_LEAD = 1.0
+
+
+def sentence_cuts(text: str, policy: Policy) -> list[int]:
+    """Cuts between two neighbouring sentences with no marker between them, where one is a
+    product problem for the support queue and the other asks the money or usage teams something
+    ("The Salesforce connector returns 500 on every sync. Why were we charged twice in May?").
+
+    Guarded strictly: both sentences must be clear on their own (`SENTENCE_MIN_SCORE`,
+    `SENTENCE_MIN_LEAD`), and the non-support sentence must ask something itself; a billing or
+    usage sentence that only gives context ("I'm the billing admin") stays with the problem.
+    """
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    if len(starts) < 2:
+        return []
+    sentences = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    queues = [_clear_queue(s, policy) for s in sentences]
+    out = []
+    for i in range(1, len(sentences)):
+        before, after = queues[i - 1], queues[i]
+        if before is None or after is None or before == after:
+            continue
+        if SUPPORT_QUEUE not in (before, after) or NEVER_CUT_QUEUES & {before, after}:
+            continue
+        other = sentences[i] if before == SUPPORT_QUEUE else sentences[i - 1]
+        if _ASKS.search(other):
+            out.append(starts[i])
+    return out
+
+
+def _clear_queue(sentence: str, policy: Policy) -> str | None:
+    """The queue of the sentence's best category when its policy signals are clear, else None."""
+    best, top, second = rule_scores(sentence, policy).top()
+    if best is None or top < SENTENCE_MIN_SCORE or top - second < SENTENCE_MIN_LEAD:
+        return None
+    category = policy.categories[best]
+    for route in category.routes:
+        if route.when.first_match(sentence):
+            return route.queue
+    return category.queue
 
 
 #: After the pleasantries are removed, a piece of at most this many words (a name, a title)

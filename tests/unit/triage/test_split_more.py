@@ -1,0 +1,90 @@
+"""Splitting without the obvious markers: sentence cuts between teams, lists, added asks."""
+
+from __future__ import annotations
+
+from supportdesk.core.policy import load_policy
+from supportdesk.core.triage import triage
+from supportdesk.core.triage.split import segments, sentence_cuts
+
+from .helpers import NOW, ticket
+
+POLICY = load_policy()
+
+
+def test_a_product_problem_then_a_money_question_is_two_requests_without_a_marker() -> None:
+    text = (
+        "The Xero connector for Larkspur Dental throws an OAuth error on every sync since Friday. "
+        "Why was our card charged twice for the November invoice?"
+    )
+    assert len(sentence_cuts(text, POLICY)) == 1
+    d = triage(ticket(text), POLICY, NOW)
+    assert [r.queue for r in d.requests] == ["support", "billing"]
+
+
+def test_a_quote_request_after_an_sso_failure_goes_to_sales() -> None:
+    text = (
+        "SAML sign-in fails for every user at Orchard Legal since the Okta certificate rolled. "
+        "Please send us a quote for 15 more seats for Orchard."
+    )
+    d = triage(ticket(text), POLICY, NOW)
+    assert [r.queue for r in d.requests] == ["support", "sales"]
+
+
+def test_a_money_sentence_that_asks_nothing_stays_with_the_problem() -> None:
+    text = (
+        "I'm the billing contact for our account. "
+        "My authenticator app was wiped, can you reset MFA on my login?"
+    )
+    assert sentence_cuts(text, POLICY) == []
+    assert len(triage(ticket(text), POLICY, NOW).requests) == 1
+
+
+def test_usage_and_billing_sentences_are_never_cut_without_a_marker() -> None:
+    # The usage/billing boundary mixes within single requests too often to cut on signals alone.
+    text = (
+        "Our credits balance dropped by 30k on the 4th. "
+        "Why did the invoice charge us an overage for that?"
+    )
+    assert sentence_cuts(text, POLICY) == []
+
+
+def test_unclear_sentences_are_not_cut() -> None:
+    text = "Something is off with the portal. Can you take a look at our account?"
+    assert sentence_cuts(text, POLICY) == []
+
+
+def test_each_bullet_of_a_list_is_a_piece() -> None:
+    text = (
+        "Two things:\n- the usage meter for Birch Lane Pharmacy tripled last week\n"
+        "- the receipt for our last card payment never arrived"
+    )
+    pieces = segments(text, POLICY)
+    assert len(pieces) == 2  # the short preamble joins the first item
+    assert pieces[1].startswith("- the receipt")
+    d = triage(ticket(text), POLICY, NOW)
+    assert [r.category for r in d.requests] == ["credits_usage", "billing"]
+
+
+def test_a_dash_line_in_a_forwarded_thread_is_not_a_bullet() -> None:
+    text = "---------- Forwarded message ---------\nFrom: someone\nThe export page is blank."
+    assert len(segments(text, POLICY)) == 1
+
+
+def test_second_thing_and_another_question_start_a_new_piece() -> None:
+    for lead in ("Second thing:", "Another question -", "Other thing:"):
+        text = f"How do I change the logo on the portal? {lead} we want a price for 10 more seats."
+        assert len(segments(text, POLICY)) == 2, lead
+
+
+def test_a_later_sentence_that_says_also_starts_a_new_piece() -> None:
+    text = (
+        "The meeting-notes agent for Cedar Hill stopped answering yesterday. "
+        "Could you please also resend the October invoice to our finance inbox?"
+    )
+    assert len(segments(text, POLICY)) == 2
+    for other in (
+        "Bitte sendet uns außerdem die Rechnung vom Oktober erneut.",
+        "Graag ook de factuur van oktober opnieuw sturen.",
+        "Necesitamos también la factura de octubre otra vez.",
+    ):
+        assert len(segments(f"Der Chat lädt nicht mehr seit gestern. {other}", POLICY)) == 2
