@@ -20,21 +20,30 @@ class SeverityFinding:
 def assess(
     text: str, category: str, policy: Policy, signals: TextSignals | None = None
 ) -> SeverityFinding:
-    """Severity 3 when the text describes a working workaround; else the most severe level whose
-    impact signals match; else the text model's level when it is confident enough; else the
-    category's default."""
+    """Severity 3 when the text describes a working workaround (or says nothing is blocked);
+    else the most severe level whose impact signals match (the least severe level's signals, a
+    scope of one user, need no impact words); else the text model's level when it is confident
+    enough; else the category's default."""
     lowered = text.lower()
     if policy.severity_workaround is not None:
         w = policy.severity_workaround.first_match(text, lowered)
         if w is not None:
-            return SeverityFinding(3, "a working workaround", snippet(text, w.start(), w.end()))
+            return SeverityFinding(
+                3, "a working workaround or nothing blocked", snippet(text, w.start(), w.end())
+            )
     impact: bool | None = None
+    least = max(policy.severity)
     for level in sorted(policy.severity):
         spec = policy.severity[level]
         for sig in spec.signals:
             m = sig.search(text, lowered)
             if m is None:
                 continue
+            if level == least:
+                # signals of the least severe level narrow the scope ("just me"): no gate
+                return SeverityFinding(
+                    level, sig.label or sig.pattern, snippet(text, m.start(), m.end())
+                )
             if impact is None:
                 impact = policy.severity_impact.first_match(text, lowered) is not None
             if impact:
