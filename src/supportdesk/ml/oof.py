@@ -7,11 +7,15 @@ test split is never read.
 
     python -m supportdesk.ml.oof [CORPUS_DIR] [MAX_MISMATCHES]
 
-Embeddings are cached in /tmp/supportdesk-embeddings.npz between runs.
+Embeddings are cached between runs in $SUPPORTDESK_OOF_CACHE (default
+/tmp/supportdesk-embeddings.npz; a cache file holds one embedder's vectors, so give each embedder
+its own). The embedder is the default one, or the one $SUPPORTDESK_EMBEDDER_COMPUTE names
+(float|integer).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +26,9 @@ from supportdesk.ml.corpus import fold_of, load_corpus, select, select_ids, sing
 from supportdesk.ml.embedder import MiniLMEmbedder
 from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
 from supportdesk.ml.train import EMBED_L2_GRID, FOLDS, _fit_pair, fit_lexical
+
+CACHE_ENV = "SUPPORTDESK_OOF_CACHE"
+DEFAULT_CACHE = Path("/tmp/supportdesk-embeddings.npz")
 
 
 def oof_report(
@@ -57,13 +64,12 @@ def oof_report(
         bad.extend(failed)
     if cache_file is not None:
         cache.save(cache_file)
-    return render(
-        score(decided_all, bad), max_mismatches=int(sys.argv[2]) if len(sys.argv) > 2 else 30
-    )
+    return render(score(decided_all, bad), max_mismatches=max_mismatches)
 
 
 if __name__ == "__main__":  # pragma: no cover - a developer's tool
     where = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/corpus")
     shown = int(sys.argv[2]) if len(sys.argv) > 2 else 30
-    for line in oof_report(where, Path("/tmp/supportdesk-embeddings.npz"), shown):
+    cache_file = Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
+    for line in oof_report(where, cache_file, shown):
         print(line)
