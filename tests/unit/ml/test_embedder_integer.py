@@ -1,0 +1,135 @@
+"""The integer compute path: DynamicQuantizeMatMul on the file's int8 weights, one text per run."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+from supportdesk.ml.cache import CacheMismatchError, EmbeddingCache
+from supportdesk.ml.embedder import (
+    COMPUTE_ENV,
+    DIM,
+    EMBEDDER_IDS,
+    QUANTIZED_MATMULS,
+    MiniLMEmbedder,
+    ModelAssetError,
+    compute_of,
+    default_compute,
+    integer_graph,
+)
+from supportdesk.ml.model import load_default_model
+from supportdesk.ml.train import train
+from tests.unit.ml.conftest import FIXTURE_CORPUS
+
+TEXTS = [
+    "Why did tenant Bayside Realty use 25,000 credits on 30 Nov?",
+    "Invoice 8812 charged us for a credit pack nobody ordered.",
+    "Nobody can sign in to any tenant since 9am; SSO returns error 500.",
+    "",
+    "word " * 400,  # longer than 256 tokens: truncated
+    "Slack webhook stopped firing",
+    "Die Rechnung 4411 wurde doppelt abgebucht.",
+    "How do I add a second admin to the Northwind tenant? "
+    "We need two people who can approve credit top-ups while I am on leave next month.",
+]
+
+
+@pytest.fixture(scope="module")
+def integer() -> MiniLMEmbedder:
+    return MiniLMEmbedder(compute="integer")
+
+
+def test_own_id_shape_and_unit_norm(integer: MiniLMEmbedder) -> None:
+    assert integer.id == EMBEDDER_IDS["integer"] != EMBEDDER_IDS["float"]
+    assert integer.batch_size == 1
+    vectors = integer.embed(TEXTS)
+    assert vectors.shape == (len(TEXTS), DIM) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert integer.embed([]).shape == (0, DIM)
+
+
+def test_a_vector_depends_on_the_text_alone(integer: MiniLMEmbedder) -> None:
+    """Bit-identical alone, amid any other texts, in any order, with 1 or 2 threads."""
+    alone = np.vstack([integer.embed([t]) for t in TEXTS])
+    assert np.array_equal(integer.embed(TEXTS), alone)
+    rng = random.Random(7)
+    others = [f"Ticket {n}: the export to {w} failed twice" for n, w in enumerate("abcdefgh")]
+    for _ in range(6):
+        mixed = TEXTS + rng.sample(others, rng.randint(0, len(others)))
+        rng.shuffle(mixed)
+        got = integer.embed(mixed)
+        for row, text in zip(got, mixed, strict=True):
+            if text in TEXTS:
+                assert np.array_equal(row, alone[TEXTS.index(text)]), text
+    single_thread = MiniLMEmbedder(compute="integer", threads=1)
+    assert np.array_equal(single_thread.embed(TEXTS[::-1])[::-1], alone)
+
+
+def test_close_to_the_float_path(integer: MiniLMEmbedder, embedder: MiniLMEmbedder) -> None:
+    assert embedder.compute == "float"
+    cosine = (integer.embed(TEXTS) * embedder.embed(TEXTS)).sum(axis=1)
+    assert cosine.min() > 0.97, cosine
+
+
+def test_similar_meanings_are_closer(integer: MiniLMEmbedder) -> None:
+    a, b, c = integer.embed(
+        [
+            "We were billed twice on the October invoice.",
+            "The October invoice charged us two times.",
+            "How do I configure SAML single sign-on?",
+        ]
+    )
+    assert float(a @ b) > float(a @ c) + 0.2
+
+
+def test_rewrite_replaces_every_weight_matmul(integer: MiniLMEmbedder) -> None:
+    graph = onnx.load_from_string(integer_graph(integer.model_path.read_bytes())).graph
+    ops = [n.op_type for n in graph.node]
+    assert ops.count("DynamicQuantizeMatMul") == QUANTIZED_MATMULS == 36
+    assert ops.count("MatMul") == 12  # activation x activation (attention) only
+    assert ops.count("Cast") == 39 - 36  # the embedding tables are still dequantised for Gather
+    assert not any(t.name.endswith("_f") for t in graph.initializer)
+
+
+def test_rewrite_refuses_another_graph() -> None:
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])
+    relu = helper.make_node("Relu", ["x"], ["y"])
+    other = helper.make_model(helper.make_graph([relu], "g", [x], [y]))
+    with pytest.raises(ModelAssetError, match="expected 36"):
+        integer_graph(other.SerializeToString())
+
+
+def test_vectors_of_one_path_never_enter_the_other_cache(integer: MiniLMEmbedder) -> None:
+    cache = EmbeddingCache(EMBEDDER_IDS["float"], DIM)
+    with pytest.raises(CacheMismatchError):
+        cache.embed(integer, ["Slack webhook stopped firing"])
+
+
+def test_compute_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(COMPUTE_ENV, "integer")
+    assert default_compute() == "integer"
+    monkeypatch.setenv(COMPUTE_ENV, "fast")
+    with pytest.raises(ModelAssetError, match=COMPUTE_ENV):
+        default_compute()
+    assert compute_of(EMBEDDER_IDS["integer"]) == "integer"
+    with pytest.raises(ModelAssetError, match="no embedder"):
+        compute_of("some-other-model")
+
+
+def test_training_is_reproducible_and_the_head_picks_its_embedder(
+    integer: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    train(FIXTURE_CORPUS, tmp_path / "one.npz", embedder=integer, baseline=False)
+    train(FIXTURE_CORPUS, tmp_path / "two.npz", embedder=integer, baseline=False)
+    assert (tmp_path / "one.npz").read_bytes() == (tmp_path / "two.npz").read_bytes()
+    model = load_default_model(tmp_path / "one.npz")
+    assert model.heads.embedder_id == model.embedder.id == integer.id
+    assert model.predict(["We were charged twice on invoice 4411."])[0].best_category()[0] == (
+        "billing"
+    )
