@@ -72,3 +72,41 @@ def test_one_user_elsewhere_does_not_lower_a_whole_tenant_outage() -> None:
     # the wider level's signal is read first
     text = "Every user at Hollow Oak Farms gets a 503 since 10am; only one user at another client."
     assert level(text) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nobody at Fern Street Dental was working on Sunday, yet 30k credits were used.",
+        "Why are credits going down when nobody talks to the agent? Can you check?",
+        "The MFA prompt appears every few minutes for me. Nobody else in my team has this.",
+    ],
+)
+def test_nobody_using_it_or_nobody_else_is_not_an_outage(text: str) -> None:
+    assert level(text, "credits_usage") == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Teams bot for Pike & Rowe stopped replying. The firm only works in Teams, so they "
+        "are effectively without it.",
+        "Every job confirmation for Alder Plumbing fails with an error since 8am; their whole "
+        "dispatch process runs through it.",
+        "Since 9am everyone at Harbor Optics gets 'Could not connect' in the Outlook add-in.",
+        "Depuis ce matin aucun des utilisateurs de Boulangerie Roux n'arrive à se connecter.",
+        "Desde hoje nenhum usuário da Clínica Sol consegue entrar, aparece erro de SAML.",
+    ],
+)
+def test_a_tenant_whose_work_runs_through_the_broken_thing_is_severity_2(text: str) -> None:
+    assert level(text) == 2
+
+
+def test_a_tenant_coping_by_other_means_is_severity_3() -> None:
+    text = "PDF export is empty for everyone at Quill Books. Printing works, so they're managing."
+    assert level(text) == 3
+
+
+def test_no_tenant_of_ours_in_another_language_is_severity_1() -> None:
+    text = "Dalle 9 nessun utente di nessuno dei nostri tenant riesce ad accedere: errore 503."
+    assert level(text, "access") == 1
