@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import secrets
@@ -65,10 +67,49 @@ def test_gates_agree_on_the_corpus() -> None:
 
 
 def test_gate_literals() -> None:
-    akia = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
-    assert secrets.gate(akia) == secrets.Gate(("AKIA", "ASIA"), False)
-    bearer = re.compile(r"(?i:\bBearer)\s+x")
-    assert secrets.gate(bearer) == secrets.Gate(("bearer",), True)
-    assert secrets.gate(re.compile(r"[\w.]+@[\w.]+")) == secrets.Gate(("@",), False)
-    assert secrets.gate(re.compile(r"(?i:ñandu|x)")) is None  # nothing ASCII to look for
+    def may(pattern: str, text: str) -> bool:
+        g = secrets.gate(re.compile(pattern))
+        assert g is not None
+        return g.may_match(text, text.lower() if text.isascii() else None)
+
+    akia = r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+    assert may(akia, "key AKIA…") and may(akia, "asia") and not may(akia, "no key here")
+    assert may(akia, "AKIA and ñ") and not may(akia, "akia and ñ")  # not ASCII: case counts
+    bearer = r"(?i:\bBearer)\s+x"
+    assert may(bearer, "BEARER x") and not may(bearer, "no token")
+    assert may(bearer, "BEARER ñ")  # not ASCII: nothing case-sensitive to look for
+    email = r"[\w.]+@[\w.]+"
+    assert may(email, "a@b") and not may(email, "at b")
+    assert secrets.gate(re.compile(r"(?i:ñandu|x)")) is None  # nothing to look for
     assert secrets.gate(re.compile(r"\d+")) is None
+
+
+SECRET_PATTERNS = [rx for spec in POLICY.secrets for rx in spec.compiled] + [
+    re.compile(r"(?i)api[_ -]?key\s*=\s*\w{8,}"),  # a global flag instead of a group
+    re.compile(r"(?i:tok)EN_[A-Z]{4}"),
+    re.compile(r"\bKſ-\d{4}"),  # long s: IGNORECASE-free, matches only itself
+]
+
+
+@st.composite
+def near_secret(draw: st.DrawFn, rx: re.Pattern[str]) -> str:
+    """A real match (any case where the pattern allows), with noise and oddities around it."""
+    try:
+        match = draw(st.from_regex(rx))
+    except Exception:  # a construct from_regex cannot generate
+        match = ""
+    noise = st.sampled_from(["", " ", "İ", "ſ", "K", "ñ", "PASSWORD", "pw ", "@", "\n", "x"])
+    text = draw(noise) + match + draw(noise)
+    if draw(st.booleans()):
+        text = text.swapcase() if draw(st.booleans()) else text.lower()
+    return text
+
+
+@pytest.mark.parametrize("rx", SECRET_PATTERNS, ids=lambda rx: rx.pattern[:30])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_gate_never_hides_a_match(rx: re.Pattern[str], data: st.DataObject) -> None:
+    text = data.draw(near_secret(rx))
+    g = secrets.gate(rx)
+    if rx.search(text) is not None and g is not None:
+        assert g.may_match(text, text.lower() if text.isascii() else None), (rx.pattern, text)

@@ -258,13 +258,18 @@ def required_literals(pattern: str, fold: bool = False) -> tuple[frozenset[str],
     ``fold=False``: for the pattern compiled without IGNORECASE and searched in lower-cased text
     (`Matcher.fast`), the strings as they are. ``fold=True``: for the pattern compiled with
     IGNORECASE (`Matcher.slow`) and an ASCII text, the strings lower-cased, to be looked for in
-    the lower-cased text. Sets holding a one-character string are left out (they gate nothing
-    and are everywhere); an empty tuple means no gate."""
+    the lower-cased text. Sets holding a common one-character string (a letter, a space, a
+    full stop) are left out: they gate nothing and are everywhere. An empty tuple: no gate."""
     parsed = _parser.parse(pattern, re.MULTILINE | (re.IGNORECASE if fold else 0))
     if parsed.state.flags & re.IGNORECASE and not fold:
         return ()
     clauses = _Fold(fold).required_seq(list(parsed))
-    return tuple(c for c in clauses if c and min(map(len, c)) > 1)
+    return tuple(c for c in clauses if c and all(len(s) > 1 or _rare(s) for s in c))
+
+
+def _rare(ch: str) -> bool:
+    """A character worth looking for on its own (``@``, ``$``, ``€``)."""
+    return not (ch.isalnum() or ch.isspace() or ch in ".,;:!?'\"()-/_")
 
 
 class _Scan:
@@ -338,6 +343,22 @@ class LiteralIndex:
 LITERALS = LiteralIndex()
 
 
+_LOWER: dict[str, str] = {}
+
+
+def lower(text: str) -> str:
+    """`text.lower()`, as the same string object for the last few texts: a decision reads one
+    text many times, and the literal scan remembers texts by value (a string's hash is computed
+    once per object)."""
+    low = _LOWER.get(text)
+    if low is None:
+        low = text.lower()
+        if len(_LOWER) >= 16:
+            _LOWER.clear()
+        _LOWER[text] = low
+    return low
+
+
 class Matcher:
     """A case-insensitive pattern, searched the fast way when it can be.
 
@@ -360,7 +381,7 @@ class Matcher:
         self.ascii_gate = LITERALS.gate(required_literals(pattern, fold=True))
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
-        low = text.lower() if lowered is None else lowered
+        low = lower(text) if lowered is None else lowered
         if self.fast is not None and len(low) == len(text):
             gate = self.gate
             if gate and LITERALS.found(low) & gate != gate:
@@ -377,7 +398,7 @@ def search_each(
 ) -> Iterator[tuple[int, re.Match[str]]]:
     """(index, match) for each of `matchers` that matches `text`, in order: the same answers as
     `Matcher.search` one by one, with the text scanned for literals once."""
-    low = text.lower() if lowered is None else lowered
+    low = lower(text) if lowered is None else lowered
     same_length = len(low) == len(text)
     ascii_text = text.isascii()
     found = LITERALS.found(low) if same_length else 0  # (ASCII text keeps its length)

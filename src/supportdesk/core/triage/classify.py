@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from supportdesk.core.policy.model import Matcher, Policy, Signal, search_each
 from supportdesk.core.triage.models import CATEGORIES
@@ -36,6 +37,10 @@ class RuleScores:
 
     def top(self) -> tuple[str | None, float, float]:
         """(best category, its score, runner-up score); None when nothing matched."""
+        return self._top
+
+    @cached_property
+    def _top(self) -> tuple[str | None, float, float]:
         ranked = sorted(self.scores.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0])))
         if not ranked or ranked[0][1] <= 0:
             return None, 0.0, 0.0

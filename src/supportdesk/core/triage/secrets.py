@@ -6,12 +6,10 @@ The vendor never asks for a secret; finding one is reported by kind, never by va
 from __future__ import annotations
 
 import re
-import re._constants as _sre  # the parsed-pattern opcodes (stdlib)
-import re._parser as _parser
 from dataclasses import dataclass
 from functools import lru_cache
 
-from supportdesk.core.policy.model import Policy, literal_prefixes
+from supportdesk.core.policy.model import LITERALS, Policy, lower, required_literals
 
 
 @dataclass(frozen=True)
@@ -26,70 +24,72 @@ def marker(kind: str) -> str:
 
 @dataclass(frozen=True)
 class Gate:
-    """Literal strings one of which every match of a pattern contains (most often: starts
-    with): a text containing none of them cannot match, and the regex is not run on it."""
+    """Strings every match of a secret pattern contains (`required_literals`), as bits of the
+    shared literal scan (`LITERALS`): a text lacking them cannot match, and the regex is not run.
 
-    literals: tuple[str, ...]
-    ignore_case: bool
+    For an ASCII text the strings are looked for lower-cased in the lower-cased text (the
+    pattern's case-insensitive parts fold exactly there); for any other text only the
+    case-sensitive parts' strings are looked for, as they are, in the text itself."""
+
+    ascii_bits: int
+    exact_bits: int
 
     def may_match(self, text: str, lowered: str | None) -> bool:
-        if not self.ignore_case:
-            return any(lit in text for lit in self.literals)
-        if lowered is None:  # not ASCII: the regex's own case folding decides
-            return True
-        return any(lit in lowered for lit in self.literals)
+        """`lowered`: the lower-cased text when the text is ASCII, else None."""
+        if lowered is not None:
+            bits, scanned = self.ascii_bits, lowered
+        else:
+            bits, scanned = self.exact_bits, text
+        return not bits or LITERALS.found(scanned) & bits == bits
 
 
 @lru_cache(maxsize=512)
 def gate(rx: re.Pattern[str]) -> Gate | None:
-    """The `Gate` of a secret pattern, when its matches must start with known literals.
+    """The `Gate` of a secret pattern (compiled as the policy does: case-sensitive, with
+    ``(?i:...)`` groups where case does not matter); None when nothing can be looked for."""
+    if rx.flags & re.IGNORECASE:
+        exact: tuple[frozenset[str], ...] = ()  # the fold below covers ASCII texts only
+    else:
+        exact = required_literals(rx.pattern)
+    g = Gate(
+        LITERALS.gate(required_literals(rx.pattern, fold=True)),
+        LITERALS.gate(exact),
+    )
+    return g if g.ascii_bits or g.exact_bits else None
 
-    Case-sensitive literals are looked up as they are. Case-insensitive ones (a leading
-    ``(?i:...)`` group, or the IGNORECASE flag) are looked up lower-cased in lower-cased text,
-    only for ASCII text and cut at their first non-ASCII character, where `str.lower` and the
-    regex engine's case folding agree exactly."""
-    items = list(_parser.parse(rx.pattern, rx.flags & ~re.UNICODE))
-    ignore_case = bool(rx.flags & re.IGNORECASE)
-    i = 0
-    while i < len(items) and items[i][0] is _sre.AT:
-        i += 1
-    if i < len(items) and items[i][0] is _sre.SUBPATTERN:
-        _group, add_flags, del_flags, sub = items[i][1]
-        if del_flags & re.IGNORECASE:
-            return None
-        ignore_case = ignore_case or bool(add_flags & re.IGNORECASE)
-        items = list(sub)
-    found = list(literal_prefixes(items) or ())
-    if not found and not ignore_case:
-        # no known start, but a literal of the top-level sequence is in every match ("@")
-        found = [chr(arg) for op, arg in items if op is _sre.LITERAL][:1]
-    if not found:
-        return None
-    if ignore_case:
-        cut = []
-        for lit in found:
-            ascii_part = lit[: next((k for k, ch in enumerate(lit) if not ch.isascii()), len(lit))]
-            if not ascii_part:
-                return None
-            cut.append(ascii_part.lower())
-        found = cut
-    return Gate(tuple(sorted(set(found))), ignore_case)
+
+#: A policy's secret patterns, flattened: (kind, pattern, gate, has a `secret` group).
+_Flat = tuple[tuple[str, re.Pattern[str], Gate | None, bool], ...]
+_FLAT: dict[int, tuple[Policy, _Flat]] = {}
+
+
+def _patterns(policy: Policy) -> _Flat:
+    entry = _FLAT.get(id(policy))
+    if entry is not None and entry[0] is policy:
+        return entry[1]
+    flat = tuple(
+        (spec.kind, rx, gate(rx), "secret" in rx.groupindex)
+        for spec in policy.secrets
+        for rx in spec.compiled
+    )
+    if len(_FLAT) >= 8:
+        _FLAT.clear()
+    _FLAT[id(policy)] = (policy, flat)
+    return flat
 
 
 def redact(text: str, policy: Policy) -> Redaction:
     """Replace every secret the policy describes with a marker naming its kind."""
     spans: list[tuple[int, int, str]] = []
-    lowered = text.lower() if text.isascii() else None
-    for spec in policy.secrets:
-        for rx in spec.compiled:
-            g = gate(rx)
-            if g is not None and not g.may_match(text, lowered):
-                continue
-            for m in rx.finditer(text):
-                if "secret" in rx.groupindex and m.group("secret") is not None:
-                    spans.append((m.start("secret"), m.end("secret"), spec.kind))
-                else:
-                    spans.append((m.start(), m.end(), spec.kind))
+    lowered = lower(text) if text.isascii() else None
+    for kind, rx, g, grouped in _patterns(policy):
+        if g is not None and not g.may_match(text, lowered):
+            continue
+        for m in rx.finditer(text):
+            if grouped and m.group("secret") is not None:
+                spans.append((m.start("secret"), m.end("secret"), kind))
+            else:
+                spans.append((m.start(), m.end(), kind))
     if not spans:
         return Redaction(text, frozenset())
     # Earlier specs win on overlap (a JWT inside "Bearer eyJ…" is reported once, as listed first).
