@@ -110,3 +110,9 @@ def test_a_tenant_coping_by_other_means_is_severity_3() -> None:
 def test_no_tenant_of_ours_in_another_language_is_severity_1() -> None:
     text = "Dalle 9 nessun utente di nessuno dei nostri tenant riesce ad accedere: errore 503."
     assert level(text, "access") == 1
+
+
+def test_other_users_failing_too_is_not_a_one_user_scope() -> None:
+    text = "Ben at Tern Law gets an SSO error. Other users can't get in either."
+    assert assess(text, "access", POLICY).label != "one user affected"
+    assert level("Ben gets an SSO error; other users sign in fine.", "access") == 3
