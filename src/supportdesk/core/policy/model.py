@@ -57,41 +57,6 @@ def _compile(pattern: str) -> re.Pattern[str]:
 _ESCAPE = re.compile(r"\\.")
 
 
-def literal_prefixes(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
-    """Literal strings one of which every match of a parsed pattern (`re._parser.parse`) begins
-    with: anchors are skipped, plain groups and alternations followed, and a run of literals is
-    continued into the group or alternation right after it (``inv(oice|-)`` → ``invoice``,
-    ``inv-``). None when there is no such finite set. A group that changes flags (``(?i:…)``)
-    is not followed: its case rules may differ from the caller's."""
-    i = 0
-    while i < len(items) and items[i][0] is _sre.AT:
-        i += 1
-    if i == len(items):
-        return None
-    op, arg = items[i]
-    if op is _sre.LITERAL:
-        chars = []
-        while i < len(items) and items[i][0] is _sre.LITERAL:
-            chars.append(chr(items[i][1]))
-            i += 1
-        head = "".join(chars)
-        follows = i < len(items) and items[i][0] in (_sre.BRANCH, _sre.SUBPATTERN)
-        rest = literal_prefixes(items[i:]) if follows else None
-        return tuple(head + r for r in rest) if rest else (head,)
-    if op is _sre.SUBPATTERN:
-        _group, add_flags, del_flags, sub = arg
-        return None if add_flags or del_flags else literal_prefixes(list(sub))
-    if op is _sre.BRANCH:
-        found: list[str] = []
-        for alt in arg[1]:
-            got = literal_prefixes(list(alt))
-            if not got:
-                return None
-            found.extend(got)
-        return tuple(found)
-    return None
-
-
 # --- required literals: a cheap gate in front of every policy pattern -------------------------
 
 #: At most this many strings stand for one piece of a pattern (``(a|b)(c|d)`` is 4).
@@ -377,8 +342,11 @@ class Matcher:
         self.fast = None if any(ch.isupper() for ch in bare) else re.compile(pattern, re.MULTILINE)
         #: clause bits for `fast` in the lower-cased text (0: no gate)
         self.gate = LITERALS.gate(required_literals(pattern)) if self.fast is not None else 0
-        #: clause bits for `slow` when the text is ASCII (0: no gate)
-        self.ascii_gate = LITERALS.gate(required_literals(pattern, fold=True))
+        #: clause bits for `slow` when the text is ASCII (0: no gate); only `slow` with no
+        #: `fast` ever meets an ASCII text (lower-casing an ASCII text keeps its length)
+        self.ascii_gate = (
+            LITERALS.gate(required_literals(pattern, fold=True)) if self.fast is None else 0
+        )
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         low = lower(text) if lowered is None else lowered
@@ -818,3 +786,22 @@ class Policy(_Strict):
             return None
         targets = t.first_response if kind == "first_response" else t.resolution
         return targets.get(severity)  # type: ignore[call-overload]
+
+
+def prepare_matchers(policy: Policy) -> None:
+    """Build every matcher of `policy` now, so the literal scan is built once for all of them
+    (not again each time a decision first meets another pattern list)."""
+    lists: list[Patterns | None] = [policy.severity_impact, policy.severity_workaround]
+    signals = [s for cat in policy.categories.values() for s in cat.signals]
+    signals += [s for level in policy.severity.values() for s in level.signals]
+    for cat in policy.categories.values():
+        lists += [route.when for route in cat.routes]
+    for cl in policy.checklists:
+        lists.append(cl.applies_when)
+        for item in cl.items:
+            lists += [item.patterns, item.only_when, item.not_when]
+    for sig in signals:
+        _ = sig.matcher
+    for patterns in lists:
+        if patterns is not None:
+            _ = patterns.matchers

@@ -12,7 +12,13 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
-from supportdesk.core.policy.model import Matcher, Policy, Signal, search_each
+from supportdesk.core.policy.model import (
+    Matcher,
+    Policy,
+    Signal,
+    prepare_matchers,
+    search_each,
+)
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
 from supportdesk.core.triage.text import snippet
@@ -71,6 +77,7 @@ def _signals(policy: Policy) -> _Signals:
     entry = _SIGNALS.get(id(policy))
     if entry is not None and entry[0] is policy:
         return entry[1]
+    prepare_matchers(policy)
     pairs = [(name, sig) for name, cat in policy.categories.items() for sig in cat.signals]
     flat = (
         tuple(name for name, _ in pairs),
