@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
@@ -87,7 +86,11 @@ _SENDER = (
 )
 
 
-def sender_row(db_session: Session, *, email: str) -> Row[Any] | None:
+#: person id, email, role, active, verification, tenant id; account id, name, tier (outer join).
+SenderRow = Row[int, str, str, bool, str, int | None, int | None, str | None, str | None]
+
+
+def sender_row(db_session: Session, *, email: str) -> SenderRow | None:
     """The sender's columns (see `_SENDER`) by email, in one indexed query that builds no ORM
     objects: it runs on every submission."""
     return db_session.execute(_SENDER, {"email": email.strip().lower()}).first()
