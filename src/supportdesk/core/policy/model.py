@@ -73,12 +73,18 @@ class _Fold:
     not read. ``fold=True``: the pattern is searched with IGNORECASE in the text itself, and the
     gate is used only when the text is ASCII; then an ASCII literal, lower-cased, appears in
     the lower-cased text, and a non-ASCII one (which may fold to ASCII: the Kelvin sign) is not
-    read."""
+    read.
 
-    __slots__ = ("fold",)
+    `lookaround`: the strings a positive look-ahead or look-behind on the pattern's way needs
+    count too. They are in the text, not necessarily inside the match: right for a gate on
+    "does the pattern match anywhere in this text" (`Patterns.finditer_each`), not for "the
+    match holds them". Negative look-arounds are never read."""
 
-    def __init__(self, fold: bool) -> None:
+    __slots__ = ("fold", "lookaround")
+
+    def __init__(self, fold: bool, lookaround: bool = False) -> None:
         self.fold = fold
+        self.lookaround = lookaround
 
     def char(self, code: int) -> str | None:
         ch = chr(code)
@@ -168,6 +174,8 @@ class _Fold:
         for item in items:
             got = self.exact(item)
             if got is not None:
+                if self.lookaround:
+                    clauses.extend(self.asserted(item))
                 joined = {a + b for a in run for b in got}
                 if len(joined) > _MAX_STRINGS:
                     close(run)
@@ -179,6 +187,28 @@ class _Fold:
             clauses.extend(self.required(item))
         close(run)
         return sorted(set(clauses), key=_rarity)
+
+    def asserted(self, node: tuple[Any, Any]) -> list[frozenset[str]]:
+        """Clauses of the positive look-arounds a match of `node` always passes through (those
+        under an optional repeat or inside one alternative are not read; `required` reads a
+        node whose strings are not known, and through it the look-arounds in it)."""
+        op, arg = node
+        if op is _sre.ASSERT:
+            _direction, sub = arg
+            return self.required_seq(list(sub))
+        items: list[tuple[Any, Any]]
+        if op is _sre.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = arg
+            if add_flags & re.IGNORECASE and not self.fold:
+                return []
+            items = list(sub)
+        elif op is _sre.ATOMIC_GROUP:
+            items = list(arg)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            items = list(arg[2])
+        else:
+            return []
+        return [c for item in items for c in self.asserted(item)]
 
     def required(self, node: tuple[Any, Any]) -> list[frozenset[str]]:
         op, arg = node
@@ -217,19 +247,35 @@ def _rarity(clause: frozenset[str]) -> tuple[float, tuple[str, ...]]:
     return sum(min(1.0, 400 * 0.09 ** len(s)) for s in clause), tuple(sorted(clause))
 
 
-def required_literals(pattern: str, fold: bool = False) -> tuple[frozenset[str], ...]:
-    """Sets of strings such that a text holding a match of `pattern` holds a string of each set.
+def required_literals(
+    pattern: str, fold: bool = False, lookaround: bool = False
+) -> tuple[frozenset[str], ...]:
+    """Sets of strings such that a match of `pattern` holds a string of each set.
 
     ``fold=False``: for the pattern compiled without IGNORECASE and searched in lower-cased text
     (`Matcher.fast`), the strings as they are. ``fold=True``: for the pattern compiled with
-    IGNORECASE (`Matcher.slow`) and an ASCII text, the strings lower-cased, to be looked for in
-    the lower-cased text. Sets holding a common one-character string (a letter, a space, a
-    full stop) are left out: they gate nothing and are everywhere. An empty tuple: no gate."""
+    IGNORECASE (`Matcher.slow`) and a text `foldable` (ASCII, say), the strings lower-cased, to
+    be looked for in the lower-cased text. Sets holding a common one-character string (a
+    letter, a space, a full stop) are left out: they gate nothing and are everywhere. An empty
+    tuple: no gate. ``lookaround=True``: the sets are held by the text a match is found in (the
+    strings of positive look-arounds count), not necessarily by the match itself."""
     parsed = _parser.parse(pattern, re.MULTILINE | (re.IGNORECASE if fold else 0))
     if parsed.state.flags & re.IGNORECASE and not fold:
         return ()
-    clauses = _Fold(fold).required_seq(list(parsed))
+    clauses = _Fold(fold, lookaround).required_seq(list(parsed))
     return tuple(c for c in clauses if c and all(len(s) > 1 or _rare(s) for s in c))
+
+
+#: The only non-ASCII characters that match an ASCII letter under IGNORECASE (İ ı ſ and the
+#: Kelvin sign); İ is also the only character whose ``str.lower`` is longer than itself.
+_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def foldable(text: str) -> bool:
+    """Whether a fold gate (``required_literals(..., fold=True)``) may judge `text`: where an
+    IGNORECASE pattern matches `text`, its ASCII literals appear, lower-cased, at the same place
+    in ``text.lower()``. True for ASCII text and for any text without İ ı ſ K."""
+    return text.isascii() or _FOLDS_TO_ASCII.isdisjoint(text)
 
 
 def _rare(ch: str) -> bool:
@@ -253,13 +299,15 @@ class _Scan:
             automaton.make_automaton()
             self.automaton = automaton
 
-    def found(self, low: str) -> int:
+    def found(self, low: str, remember: bool = True) -> int:
         got = self.recent.get(low)
         if got is None:
             got = 0
             if self.automaton is not None:
                 for _end, mask in self.automaton.iter(low):
                     got |= mask
+            if not remember:
+                return got
             if len(self.recent) >= 8:
                 self.recent.clear()
             self.recent[low] = got
@@ -294,15 +342,16 @@ class LiteralIndex:
                 bits |= bit
         return bits
 
-    def found(self, low: str) -> int:
-        """The bits of the clauses with a string in `low`."""
+    def found(self, low: str, remember: bool = True) -> int:
+        """The bits of the clauses with a string in `low` (remembered for the next few calls
+        unless `remember` is false: a text seen once)."""
         scan = self._scan
         if scan.size != len(self._clauses):
             with self._lock:
                 scan = self._scan
                 if scan.size != len(self._clauses):
                     scan = self._scan = _Scan(dict(self._masks), len(self._clauses))
-        return scan.found(low)
+        return scan.found(low, remember)
 
 
 LITERALS = LiteralIndex()
@@ -412,6 +461,39 @@ class Patterns(_Strict):
         for _i, found in search_each(self.matchers, text, lowered):
             return found
         return None
+
+    @cached_property
+    def text_gates(self) -> tuple[int, ...]:
+        """For each of `compiled`: the clause bits a `foldable` text (lower-cased) holds when
+        the pattern matches anywhere in it, positive look-arounds read (0: no gate)."""
+        return tuple(
+            LITERALS.gate(required_literals(p, fold=True, lookaround=True)) for p in self.patterns
+        )
+
+    def finditer_each(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
+        """The matches of ``rx.finditer(text)`` for each of `compiled` in order, as the plain
+        loop gives them; a pattern whose literals are not in the text is not run.
+        `lowered`: ``text.lower()``, when the caller has it."""
+        found = -1  # every clause: no gate closes
+        if foldable(text):
+            found = LITERALS.found(lower(text) if lowered is None else lowered)
+        for rx, gate in zip(self.compiled, self.text_gates, strict=True):
+            if gate and found & gate != gate:
+                continue
+            yield from rx.finditer(text)
+
+    def sub_each(self, repl: str, text: str) -> str:
+        """`text` after ``text = rx.sub(repl, text)`` for each of `compiled` in order; a
+        pattern whose literals are not in the text as it is then is not run (a substitution
+        changes the text: it is scanned again)."""
+        found = LITERALS.found(lower(text)) if foldable(text) else -1
+        for rx, gate in zip(self.compiled, self.text_gates, strict=True):
+            if gate and found & gate != gate:
+                continue
+            text, n = rx.subn(repl, text)
+            if n:
+                found = LITERALS.found(text.lower(), remember=False) if foldable(text) else -1
+        return text
 
 
 # --- calendars and tiers ---------------------------------------------------------------------
@@ -805,3 +887,6 @@ def prepare_matchers(policy: Policy) -> None:
     for patterns in lists:
         if patterns is not None:
             _ = patterns.matchers
+    for patterns in (policy.splitting.markers, policy.splitting.pleasantries):
+        if patterns is not None:
+            _ = patterns.text_gates
