@@ -22,10 +22,9 @@ def segments(text: str, policy: Policy) -> list[str]:
     """The text cut where each marker match ends and between sentences that ask different
     teams; pieces shorter than the policy minimum join their neighbour."""
     cuts = {0, len(text)}
-    for rx in policy.splitting.markers.compiled:
-        for m in rx.finditer(text):
-            if 0 < m.end() < len(text):
-                cuts.add(m.end())
+    for m in policy.splitting.markers.finditer_each(text):
+        if 0 < m.end() < len(text):
+            cuts.add(m.end())
     cuts.update(c for c in sentence_cuts(text, policy) if 0 < c < len(text))
     bounds = sorted(cuts)
     pieces = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
@@ -116,9 +115,7 @@ def pleasantry(piece: str, policy: Policy) -> bool:
     patterns = policy.splitting.pleasantries
     if patterns is None:
         return False
-    rest = piece
-    for rx in patterns.compiled:
-        rest = rx.sub(" ", rest)
+    rest = patterns.sub_each(" ", piece)
     if len(rest) == len(piece):
         return False
     return len(re.findall(r"\w+", rest)) <= PLEASANTRY_MAX_WORDS
