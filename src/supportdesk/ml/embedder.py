@@ -123,8 +123,14 @@ def integer_graph(model: bytes) -> bytes:
     scales, no float copy of W. The word and position embedding tables (read by Gather) stay
     float. Raises ModelAssetError unless exactly QUANTIZED_MATMULS MatMuls were rewritten.
     """
-    import onnx
-    from onnx import helper, numpy_helper
+    try:
+        import onnx
+        from onnx import helper, numpy_helper
+    except ImportError as exc:
+        raise ModelAssetError(
+            "the integer compute path needs the 'onnx' package: "
+            "pip install 'supportdesk[integer]' (the default float path does not)"
+        ) from exc
 
     proto = onnx.load_from_string(model)
     graph = proto.graph

@@ -133,3 +133,13 @@ def test_training_is_reproducible_and_the_head_picks_its_embedder(
     assert model.predict(["We were charged twice on invoice 4411."])[0].best_category()[0] == (
         "billing"
     )
+
+
+def test_without_onnx_the_integer_path_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if the extra were not installed
+    with pytest.raises(ModelAssetError, match=r"supportdesk\[integer\]"):
+        integer_graph(b"")
