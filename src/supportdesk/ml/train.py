@@ -14,6 +14,7 @@ Every step is deterministic: same corpus → byte-identical head file.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,17 @@ EMBED_L2_GRID = (1e-3, 1e-2, 1e-1)
 BASELINE_L2_GRID = (1e-4, 1e-3, 1e-2)
 
 Features = npt.NDArray[np.float32]
+
+#: The tuned threshold is rounded up to this step.
+THRESHOLD_STEP = 1e-4
+
+
+def stable(threshold: float) -> float:
+    """`threshold` rounded up to THRESHOLD_STEP. The out-of-fold probabilities it is read from
+    can differ in the last bit between runs (numpy's vectorised sums depend on memory alignment),
+    which made two trainings on the same corpus write heads whose thresholds differed by 6e-8.
+    Rounding up keeps the guarantee (it accepts what the exact threshold accepts, or fewer)."""
+    return math.ceil(threshold / THRESHOLD_STEP - 1e-6) * THRESHOLD_STEP
 
 
 def tune_threshold(
@@ -300,7 +312,7 @@ def train(
     oof_ok = np.asarray(CATEGORIES)[oof.argmax(axis=1)] == np.asarray(
         [it.category for it in train_items]
     )
-    threshold = tune_threshold(oof_conf.tolist(), oof_ok.tolist())
+    threshold = stable(tune_threshold(oof_conf.tolist(), oof_ok.tolist()))
     accepted = oof_conf >= threshold
     bundle = HeadBundle(cat_head, sev_head, threshold, corpus.sha256, embedder.id, lexical)
 

@@ -11,7 +11,7 @@ from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.corpus import is_test
 from supportdesk.ml.embedder import MiniLMEmbedder
 from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
-from supportdesk.ml.train import LEXICAL_WEIGHT, train, tune_threshold
+from supportdesk.ml.train import LEXICAL_WEIGHT, stable, train, tune_threshold
 from tests.unit.ml.conftest import FIXTURE_CORPUS
 
 
@@ -129,3 +129,14 @@ def test_the_lexical_head_is_saved_and_mixed_into_the_categories(
             row.tolist(), abs=1e-5
         )
     assert "+tfidf@" in model.name
+
+
+def test_stable_threshold_absorbs_last_bit_noise_and_never_lowers() -> None:
+    # two trainings read the same threshold off probabilities that differ in the last bit
+    exact = 0.66812345
+    noisy = [exact, np.nextafter(exact, 0.0), np.nextafter(exact, 1.0), exact + 6e-8]
+    assert {stable(float(t)) for t in noisy} == {0.6682}
+    assert stable(0.668) == 0.668  # already on the grid: unchanged
+    assert stable(1.0) == 1.0  # "never confident" stays so
+    for t in (0.0001, 0.31, 0.5, 0.66812345, 0.99991):
+        assert stable(t) >= t - 1e-9
