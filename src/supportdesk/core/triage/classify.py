@@ -73,6 +73,16 @@ _Signals = tuple[tuple[str, ...], tuple[Signal, ...], tuple[Matcher, ...]]
 _SIGNALS: dict[int, tuple[Policy, _Signals]] = {}
 
 
+def route(category: str, text: str, policy: Policy) -> tuple[str, str | None]:
+    """The queue that owns `category` for this text, and the rule of the route that chose it
+    (None: the category's own queue)."""
+    cat = policy.categories[category]
+    for r in cat.routes:
+        if r.when.first_match(text):
+            return r.queue, r.rule
+    return cat.queue, None
+
+
 def _signals(policy: Policy) -> _Signals:
     entry = _SIGNALS.get(id(policy))
     if entry is not None and entry[0] is policy:

@@ -172,7 +172,7 @@ def decide(
     for i, (text, c) in enumerate(parts):
         for r, d in classify.explain(c, ticket.category, threshold):
             why(r, d, i)
-        queue, route_rule = _route(c.category, text, policy)
+        queue, route_rule = classify.route(c.category, text, policy)
         if route_rule:
             why(route_rule, f"{c.category} about this goes to queue {queue}", i)
         else:
@@ -256,14 +256,6 @@ def decide(
     )
 
 
-def _route(category: str, text: str, policy: Policy) -> tuple[str, str | None]:
-    cat = policy.categories[category]
-    for route in cat.routes:
-        if route.when.first_match(text):
-            return route.queue, route.rule
-    return cat.queue, None
-
-
 class _RuleMemo(dict[str, classify.RuleScores]):
     """The policy's rule scores per text, computed once per decision (a piece that stands as a
     request alone is otherwise scored again as that request)."""
@@ -289,7 +281,7 @@ def _parts(
         sure = c.confidence >= cfg.min_confidence or c.rules.top()[1] >= cfg.min_rule_score
         if c.decided_by == "default" or not sure:
             return None
-        return _route(c.category, piece, policy)[0]
+        return classify.route(c.category, piece, policy)[0]
 
     return split.group(prepared.pieces, keyer)
 
@@ -310,7 +302,7 @@ def _requests(
             out = []
             for p in parts:
                 c = classify.classify(p.text, policy, _mean(p.text, scored), rules=rules[p.text])
-                if _route(c.category, p.text, policy)[0] != p.key:
+                if classify.route(c.category, p.text, policy)[0] != p.key:
                     # the merged text reads differently from its pieces: keep the pieces' owner
                     c = _best_for_queue(p.text, p.key, policy, scored, rules)
                 out.append((p.text, c))
@@ -331,7 +323,7 @@ def _best_for_queue(
     """The likeliest category among those that route `text` to `queue` (rules, then model)."""
     signals = _mean(text, scored)
     rules = memo[text]
-    fits = [name for name in policy.categories if _route(name, text, policy)[0] == queue]
+    fits = [name for name in policy.categories if classify.route(name, text, policy)[0] == queue]
     best = max(
         fits or list(policy.categories),
         key=lambda name: (rules.scores[name], signals.category.get(name, 0.0)),

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from supportdesk.core.policy.model import Policy
-from supportdesk.core.triage.classify import rule_scores
+from supportdesk.core.triage.classify import route, rule_scores
 
 
 def segments(text: str, policy: Policy) -> list[str]:
@@ -98,11 +98,7 @@ def _clear_queue(sentence: str, policy: Policy) -> str | None:
     best, top, second = rule_scores(sentence, policy).top()
     if best is None or top < SENTENCE_MIN_SCORE or top - second < SENTENCE_MIN_LEAD:
         return None
-    category = policy.categories[best]
-    for route in category.routes:
-        if route.when.first_match(sentence):
-            return route.queue
-    return category.queue
+    return route(best, sentence, policy)[0]
 
 
 #: After the pleasantries are removed, a piece of at most this many words (a name, a title)
