@@ -106,3 +106,8 @@ def test_literal_prefilter_never_changes_a_match() -> None:
             got = m.search(text)
             want = m.slow.search(text)
             assert (got is None) == (want is None), (pattern, text)
+
+
+def test_a_sentence_cut_naming_an_unknown_queue_is_refused() -> None:
+    err = _broken("    support_queue: support\n", "    support_queue: suport\n")
+    assert any("sentence_cut" in p and "suport" in p for p in err.problems), err.problems

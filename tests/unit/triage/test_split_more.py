@@ -88,3 +88,20 @@ def test_a_later_sentence_that_says_also_starts_a_new_piece() -> None:
         "Necesitamos también la factura de octubre otra vez.",
     ):
         assert len(segments(f"Der Chat lädt nicht mehr seit gestern. {other}", POLICY)) == 2
+
+
+def test_the_sentence_cut_is_policy_data() -> None:
+    from supportdesk.core.policy import default_policy_text, load_policy_text
+
+    text = (
+        "The Xero connector for Larkspur Dental throws an OAuth error on every sync since Friday. "
+        "Why was our card charged twice for the November invoice?"
+    )
+    policy = default_policy_text()
+    start = policy.index("  sentence_cut:\n")
+    end = policy.index("  # A piece that is only a greeting")
+    without = load_policy_text(policy[:start] + policy[end:])
+    assert sentence_cuts(text, without) == []
+    stricter = load_policy_text(policy.replace("    min_score: 3\n", "    min_score: 50\n", 1))
+    assert sentence_cuts(text, stricter) == []
+    assert len(sentence_cuts(text, POLICY)) == 1

@@ -743,8 +743,23 @@ class SecretKind(_Strict):
         return tuple(re.compile(p) for p in self.patterns)
 
 
+class SentenceCut(_Strict):
+    """A cut between two neighbouring sentences with no marker between them: only between a
+    sentence for `support_queue` (product problems) and one for another queue (never one of
+    `never_queues`), when each carries at least `min_score` policy signal points for its best
+    category, `min_lead` ahead of the runner-up, and the other sentence asks something itself
+    (`asks`). A billing or usage sentence that only gives context stays with the problem."""
+
+    asks: Patterns
+    support_queue: str = "support"
+    never_queues: tuple[str, ...] = ()
+    min_score: float = Field(default=3.0, ge=0)
+    min_lead: float = Field(default=1.0, ge=0)
+
+
 class Splitting(_Strict):
-    """Where a message may hold a second request: explicit markers between asks."""
+    """Where a message may hold a second request: explicit markers between asks, and (optional)
+    guarded cuts between sentences that ask different teams."""
 
     markers: Patterns
     min_segment_chars: int = Field(default=12, ge=1)
@@ -755,6 +770,7 @@ class Splitting(_Strict):
     #: Greetings, thanks and sign-offs: a piece that is nothing but these (and a name or two)
     #: is never a request of its own; it joins its neighbour.
     pleasantries: Patterns | None = None
+    sentence_cut: SentenceCut | None = None
 
 
 class Classification(_Strict):
@@ -828,6 +844,10 @@ class Policy(_Strict):
                 for q in item.queues or ():
                     if q not in self.queues:
                         raise ValueError(f"checklist item {item.id!r} names unknown queue {q!r}")
+        cut = self.splitting.sentence_cut
+        for q in (cut.support_queue, *cut.never_queues) if cut else ():
+            if q not in self.queues:
+                raise ValueError(f"splitting.sentence_cut names unknown queue {q!r}")
         if not self.support_path:
             raise ValueError("support_path needs at least one rule")
         last = self.support_path[-1]
@@ -874,6 +894,8 @@ def prepare_matchers(policy: Policy) -> None:
     """Build every matcher of `policy` now, so the literal scan is built once for all of them
     (not again each time a decision first meets another pattern list)."""
     lists: list[Patterns | None] = [policy.severity_impact, policy.severity_workaround]
+    if policy.splitting.sentence_cut is not None:
+        lists.append(policy.splitting.sentence_cut.asks)
     signals = [s for cat in policy.categories.values() for s in cat.signals]
     signals += [s for level in policy.severity.values() for s in level.signals]
     for cat in policy.categories.values():

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from supportdesk.core.policy.model import Policy
+from supportdesk.core.policy.model import Policy, SentenceCut
 from supportdesk.core.triage.classify import route, rule_scores
 
 
@@ -45,58 +45,39 @@ def segments(text: str, policy: Policy) -> list[str]:
 
 #: Where one sentence ends and the next begins (a capital letter, digit or opening quote next).
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“¿¡(]?[A-Z0-9À-Ý])")
-#: A sentence that asks for something itself: a question, or a request in any of the languages
-#: requests arrive in.
-_ASKS = re.compile(
-    r"\?|\b(?:please|pls|can you|could you|can we|could we|we want|we.d like|we would like|"
-    r"need (?:a|an|to)|send (?:us|me)|let (?:us|me) know|tell (?:us|me)|por favor|pueden|"
-    r"podr[íi]an|queremos|bitte|k[öo]nnen sie|k[öo]nnt ihr|wir m[öo]chten|pourriez|merci de|"
-    r"nous voudrions|graag|kunnen jullie|we willen|potete|vorremmo|gostar[íi]amos|prosz[ęe]|"
-    r"prosimy)\b",
-    re.IGNORECASE,
-)
-#: The queue of product problems (defects, access, integrations, setup). Without a marker, a
-#: message is cut only between a sentence for this queue and one for the money or usage teams:
-#: the usage/billing/sales boundary and enablement mix within single requests too often.
-SUPPORT_QUEUE = "support"
-NEVER_CUT_QUEUES = frozenset({"enablement"})
-#: Each of the two sentences must carry this many policy signal points for its best category…
-SENTENCE_MIN_SCORE = 3.0
-#: …at least this far ahead of its runner-up.
-SENTENCE_MIN_LEAD = 1.0
 
 
 def sentence_cuts(text: str, policy: Policy) -> list[int]:
     """Cuts between two neighbouring sentences with no marker between them, where one is a
     product problem for the support queue and the other asks the money or usage teams something
     ("The Salesforce connector returns 500 on every sync. Why were we charged twice in May?").
-
-    Guarded strictly: both sentences must be clear on their own (`SENTENCE_MIN_SCORE`,
-    `SENTENCE_MIN_LEAD`), and the non-support sentence must ask something itself; a billing or
-    usage sentence that only gives context ("I'm the billing admin") stays with the problem.
-    """
+    The policy's `splitting.sentence_cut` says which queues and how clear each sentence must be;
+    without it there are no such cuts."""
+    cut = policy.splitting.sentence_cut
+    if cut is None:
+        return []
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
     if len(starts) < 2:
         return []
     sentences = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
-    queues = [_clear_queue(s, policy) for s in sentences]
+    queues = [_clear_queue(s, policy, cut) for s in sentences]
     out = []
     for i in range(1, len(sentences)):
         before, after = queues[i - 1], queues[i]
         if before is None or after is None or before == after:
             continue
-        if SUPPORT_QUEUE not in (before, after) or NEVER_CUT_QUEUES & {before, after}:
+        if cut.support_queue not in (before, after) or {before, after} & set(cut.never_queues):
             continue
-        other = sentences[i] if before == SUPPORT_QUEUE else sentences[i - 1]
-        if _ASKS.search(other):
+        other = sentences[i] if before == cut.support_queue else sentences[i - 1]
+        if cut.asks.first_match(other):
             out.append(starts[i])
     return out
 
 
-def _clear_queue(sentence: str, policy: Policy) -> str | None:
+def _clear_queue(sentence: str, policy: Policy, cut: SentenceCut) -> str | None:
     """The queue of the sentence's best category when its policy signals are clear, else None."""
     best, top, second = rule_scores(sentence, policy).top()
-    if best is None or top < SENTENCE_MIN_SCORE or top - second < SENTENCE_MIN_LEAD:
+    if best is None or top < cut.min_score or top - second < cut.min_lead:
         return None
     return route(best, sentence, policy)[0]
 
