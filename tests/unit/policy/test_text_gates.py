@@ -210,3 +210,12 @@ def test_foldable_knows_every_character_that_folds_to_ascii() -> None:
         ch = chr(code)
         if letters.match(ch) or len(ch.lower()) != 1 or ch.lower().isascii():
             assert not foldable(ch), hex(code)
+
+
+def test_a_new_pattern_list_is_gated_right_on_its_very_first_call() -> None:
+    # Literals no other test registers: the shared literal index has never seen them, so the
+    # first call must register them before it scans (it once scanned first and skipped them).
+    fresh = Patterns(patterns=(r"\bqzxvbfirst\b", r"(?=\bqzxvblook\b)"))
+    assert [m.group() for m in fresh.finditer_each("see qzxvbfirst here")] == ["qzxvbfirst"]
+    other = Patterns(patterns=(r"\bqzxvbsecond\b",))
+    assert other.sub_each("_", "a qzxvbsecond b") == "a _ b"

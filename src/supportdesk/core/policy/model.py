@@ -474,10 +474,11 @@ class Patterns(_Strict):
         """The matches of ``rx.finditer(text)`` for each of `compiled` in order, as the plain
         loop gives them; a pattern whose literals are not in the text is not run.
         `lowered`: ``text.lower()``, when the caller has it."""
+        gates = self.text_gates  # first: registers the clauses the scan below must know
         found = -1  # every clause: no gate closes
         if foldable(text):
             found = LITERALS.found(lower(text) if lowered is None else lowered)
-        for rx, gate in zip(self.compiled, self.text_gates, strict=True):
+        for rx, gate in zip(self.compiled, gates, strict=True):
             if gate and found & gate != gate:
                 continue
             yield from rx.finditer(text)
@@ -486,8 +487,9 @@ class Patterns(_Strict):
         """`text` after ``text = rx.sub(repl, text)`` for each of `compiled` in order; a
         pattern whose literals are not in the text as it is then is not run (a substitution
         changes the text: it is scanned again)."""
+        gates = self.text_gates  # first: registers the clauses the scan below must know
         found = LITERALS.found(lower(text)) if foldable(text) else -1
-        for rx, gate in zip(self.compiled, self.text_gates, strict=True):
+        for rx, gate in zip(self.compiled, gates, strict=True):
             if gate and found & gate != gate:
                 continue
             text, n = rx.subn(repl, text)

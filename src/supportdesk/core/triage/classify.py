@@ -57,7 +57,7 @@ class RuleScores:
 def rule_scores(text: str, policy: Policy) -> RuleScores:
     scores = dict.fromkeys(CATEGORIES, 0.0)
     evidence: list[Evidence] = []
-    names, signals, matchers = _signals(policy)
+    names, signals, matchers = signals_of(policy)
     for i, m in search_each(matchers, text):
         name, sig = names[i], signals[i]
         scores[name] += sig.weight
@@ -83,7 +83,7 @@ def route(category: str, text: str, policy: Policy) -> tuple[str, str | None]:
     return cat.queue, None
 
 
-def _signals(policy: Policy) -> _Signals:
+def signals_of(policy: Policy) -> _Signals:
     entry = _SIGNALS.get(id(policy))
     if entry is not None and entry[0] is policy:
         return entry[1]

@@ -61,6 +61,10 @@ def prepare(ticket: TicketIn, policy: Policy) -> Prepared:
         raise TriageInputError(
             f"account.tier {ticket.account.tier!r} is unknown; known tiers: {known}"
         )
+    # Register every gate of the policy before the first scan (both calls are cached per
+    # policy), so a new policy's literal automaton is built once, not once per pattern kind.
+    secrets.patterns_of(policy)
+    classify.signals_of(policy)
     kinds: set[str] = set()
     subj = secrets.redact(clean(ticket.subject), policy)
     desc = secrets.redact(clean(ticket.description), policy)

@@ -63,7 +63,7 @@ _Flat = tuple[tuple[str, re.Pattern[str], Gate | None, bool], ...]
 _FLAT: dict[int, tuple[Policy, _Flat]] = {}
 
 
-def _patterns(policy: Policy) -> _Flat:
+def patterns_of(policy: Policy) -> _Flat:
     entry = _FLAT.get(id(policy))
     if entry is not None and entry[0] is policy:
         return entry[1]
@@ -82,7 +82,7 @@ def redact(text: str, policy: Policy) -> Redaction:
     """Replace every secret the policy describes with a marker naming its kind."""
     spans: list[tuple[int, int, str]] = []
     lowered = lower(text) if text.isascii() else None
-    for kind, rx, g, grouped in _patterns(policy):
+    for kind, rx, g, grouped in patterns_of(policy):
         if g is not None and not g.may_match(text, lowered):
             continue
         for m in rx.finditer(text):
