@@ -205,3 +205,21 @@ def test_required_literals_of_typical_patterns() -> None:
         frozenset({"usage", "credit"}),
         frozenset({"doubled", "tripled"}),
     }
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\x41bc", "Abc"),  # a capital spelled as an escape
+        (r"\u0041bc", "ABC"),
+        (r"\N{LATIN CAPITAL LETTER A}bc", "abc"),
+        (r"\101bc", "Abc"),  # octal
+        (r"(?-i:abc)", "ABC"),  # case-insensitivity turned off: must not match
+        (r"(?-i:abc)", "xabc"),
+        (r"(a)\1", "aA"),  # a back-reference compares case-insensitively
+        (r"\bcredit", "Credit balance"),
+    ],
+)
+def test_matcher_search_equals_the_case_insensitive_pattern(pattern: str, text: str) -> None:
+    m = Matcher(pattern)
+    assert bool(m.search(text)) == bool(m.slow.search(text))

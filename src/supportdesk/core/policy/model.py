@@ -55,6 +55,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 
 _ESCAPE = re.compile(r"\\.")
+#: What the lower-cased fast path cannot honour: a letter spelled as an escape (``\x41``,
+#: ``\u0041``, ``\N{…}``, octal), a back-reference (compared case-insensitively by the slow
+#: pattern), or a group that turns case-insensitivity off (``(?-i:abc)`` must not match "ABC").
+_NOT_FAST = re.compile(r"\\[xuUN0-9]|\(\?[a-zA-Z]*-")
 
 
 # --- required literals: a cheap gate in front of every policy pattern -------------------------
@@ -388,7 +392,8 @@ class Matcher:
     def __init__(self, pattern: str) -> None:
         self.slow = _compile(pattern)
         bare = _ESCAPE.sub("", pattern)
-        self.fast = None if any(ch.isupper() for ch in bare) else re.compile(pattern, re.MULTILINE)
+        lowered_ok = not any(ch.isupper() for ch in bare) and not _NOT_FAST.search(pattern)
+        self.fast = re.compile(pattern, re.MULTILINE) if lowered_ok else None
         #: clause bits for `fast` in the lower-cased text (0: no gate)
         self.gate = LITERALS.gate(required_literals(pattern)) if self.fast is not None else 0
         #: clause bits for `slow` when the text is ASCII (0: no gate); only `slow` with no
