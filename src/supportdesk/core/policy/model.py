@@ -14,10 +14,10 @@ import re
 import re._constants as _sre  # the parsed-pattern opcodes (stdlib)
 import re._parser as _parser
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ahocorasick
@@ -895,6 +895,29 @@ class Policy(_Strict):
             return None
         targets = t.first_response if kind == "first_response" else t.resolution
         return targets.get(severity)  # type: ignore[call-overload]
+
+
+_T = TypeVar("_T")
+
+
+def per_policy(build: Callable[[Policy], _T]) -> Callable[[Policy], _T]:
+    """`build(policy)` computed once per policy object, for data derived from a policy outside
+    this module (a policy is immutable). The last few policies are kept; an entry holds its
+    policy, so its id is not reused while cached."""
+    cache: dict[int, tuple[Policy, _T]] = {}
+
+    def get(policy: Policy) -> _T:
+        entry = cache.get(id(policy))
+        if entry is not None and entry[0] is policy:
+            return entry[1]
+        value = build(policy)
+        if len(cache) >= 8:
+            cache.clear()
+        cache[id(policy)] = (policy, value)
+        return value
+
+    get.__doc__ = build.__doc__
+    return get
 
 
 def prepare_matchers(policy: Policy) -> None:

@@ -16,6 +16,7 @@ from supportdesk.core.policy.model import (
     Matcher,
     Policy,
     Signal,
+    per_policy,
     prepare_matchers,
     search_each,
 )
@@ -68,9 +69,6 @@ def rule_scores(text: str, policy: Policy) -> RuleScores:
 
 
 _Signals = tuple[tuple[str, ...], tuple[Signal, ...], tuple[Matcher, ...]]
-#: The category signals of the last few policies, flattened in policy order (a policy is
-#: immutable; the entry keeps it alive, so its id is not reused while cached).
-_SIGNALS: dict[int, tuple[Policy, _Signals]] = {}
 
 
 def route(category: str, text: str, policy: Policy) -> tuple[str, str | None]:
@@ -83,21 +81,17 @@ def route(category: str, text: str, policy: Policy) -> tuple[str, str | None]:
     return cat.queue, None
 
 
+@per_policy
 def signals_of(policy: Policy) -> _Signals:
-    entry = _SIGNALS.get(id(policy))
-    if entry is not None and entry[0] is policy:
-        return entry[1]
+    """The policy's category signals, flattened in policy order (every matcher of the policy is
+    built first: one literal automaton)."""
     prepare_matchers(policy)
     pairs = [(name, sig) for name, cat in policy.categories.items() for sig in cat.signals]
-    flat = (
+    return (
         tuple(name for name, _ in pairs),
         tuple(sig for _, sig in pairs),
         tuple(sig.matcher for _, sig in pairs),
     )
-    if len(_SIGNALS) >= 8:
-        _SIGNALS.clear()
-    _SIGNALS[id(policy)] = (policy, flat)
-    return flat
 
 
 @dataclass(frozen=True)

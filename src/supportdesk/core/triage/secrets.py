@@ -9,7 +9,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from supportdesk.core.policy.model import LITERALS, Policy, lower, required_literals
+from supportdesk.core.policy.model import (
+    LITERALS,
+    Policy,
+    lower,
+    per_policy,
+    required_literals,
+)
 
 
 @dataclass(frozen=True)
@@ -60,22 +66,16 @@ def gate(rx: re.Pattern[str]) -> Gate | None:
 
 #: A policy's secret patterns, flattened: (kind, pattern, gate, has a `secret` group).
 _Flat = tuple[tuple[str, re.Pattern[str], Gate | None, bool], ...]
-_FLAT: dict[int, tuple[Policy, _Flat]] = {}
 
 
+@per_policy
 def patterns_of(policy: Policy) -> _Flat:
-    entry = _FLAT.get(id(policy))
-    if entry is not None and entry[0] is policy:
-        return entry[1]
-    flat = tuple(
+    """The policy's secret patterns with their gates, in policy order."""
+    return tuple(
         (spec.kind, rx, gate(rx), "secret" in rx.groupindex)
         for spec in policy.secrets
         for rx in spec.compiled
     )
-    if len(_FLAT) >= 8:
-        _FLAT.clear()
-    _FLAT[id(policy)] = (policy, flat)
-    return flat
 
 
 def redact(text: str, policy: Policy) -> Redaction:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from supportdesk.core.policy.model import Policy
+from supportdesk.core.policy.model import Policy, lower
 from supportdesk.core.triage.ports import TextSignals
 from supportdesk.core.triage.text import snippet
 
@@ -24,7 +24,7 @@ def assess(
     else the most severe level whose impact signals match (the least severe level's signals, a
     scope of one user, need no impact words); else the text model's level when it is confident
     enough; else the category's default."""
-    lowered = text.lower()
+    lowered = lower(text)  # the same string object the literal scan has seen
     if policy.severity_workaround is not None:
         w = policy.severity_workaround.first_match(text, lowered)
         if w is not None:
