@@ -122,8 +122,10 @@ def authenticate(db_session: Session, raw: str) -> Principal:
     """The principal a bearer token stands for; inactive owners and revoked tokens fail.
 
     One indexed lookup (the unique `token_hash`) reading only the columns a principal needs:
-    this runs on every API request, where loading three ORM entities cost more than the query."""
-    found = db_session.execute(_BY_HASH, {"token_hash": hash_token(raw)}).first()
+    this runs on every API request, where loading three ORM entities cost more than the query.
+    Run on the session's connection, past the ORM's execution layer (nothing here is an entity).
+    """
+    found = db_session.connection().execute(_BY_HASH, {"token_hash": hash_token(raw)}).first()
     if found is None or found[0] is not None:
         raise AuthenticationFailed("invalid or revoked API token")
     (_, token_scopes, agent_id, a_id, a_email, a_role, a_queues, a_active) = found[:8]

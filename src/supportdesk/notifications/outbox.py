@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,6 +27,13 @@ log = logging.getLogger("supportdesk.notifications")
 MAX_ATTEMPTS = 20
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
+
+_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
+#: The enqueue INSERT per dialect, built once (values are passed as parameters).
+_ENQUEUE = {
+    "postgresql": pg_insert(_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -66,10 +73,9 @@ def enqueue(
         "not_before": not_before or now,
         "attempts": 0,
     }
-    dialect = db_session.get_bind().dialect.name
-    ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = ins(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    db_session.execute(stmt)
+    # On the session's connection: a Core statement gains nothing from the ORM's execution layer.
+    connection = db_session.connection()
+    connection.execute(_ENQUEUE[connection.dialect.name], values)
 
 
 def dispatch(db_session: Session, *, notifier: Notifier, now: datetime, batch: int = 500) -> int:

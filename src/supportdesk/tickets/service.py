@@ -111,7 +111,9 @@ _INSERT_KEY = insert(_KEYS)
 def _insert_new(db_session: Session, ticket: Ticket) -> None:
     """INSERT a new ticket as one Core statement (what the ORM's flush would write: the columns
     set, the others' defaults, RETURNING the id), then attach it as a loaded, persistent object,
-    so later changes are UPDATEs. The unit of work cost more than the statement."""
+    so later changes are UPDATEs. The unit of work cost more than the statement; and the statement
+    runs on the session's connection, as do this module's other Core inserts: the ORM's execution
+    layer (about 0.1 ms a statement) adds nothing to them."""
     state = ticket.__dict__
     values = {}
     for key, column in _TICKET_COLUMNS:
@@ -125,7 +127,7 @@ def _insert_new(db_session: Session, ticket: Ticket) -> None:
                 value = default.arg
             setattr(ticket, key, value)
         values[column.key] = state[key]
-    ticket.id = db_session.execute(_INSERT_TICKET, values).scalar_one()
+    ticket.id = db_session.connection().execute(_INSERT_TICKET, values).scalar_one()
     make_transient_to_detached(ticket)
     db_session.add(ticket)
 
@@ -739,7 +741,7 @@ def submit_with_children(
         db_session.info.pop(_AUDIT_ROWS, None)
     try:
         if idempotency_key is not None:
-            db_session.execute(
+            db_session.connection().execute(
                 _INSERT_KEY,
                 {
                     "principal": principal.key,
