@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from supportdesk.errors import IdempotencyConflict, InvalidInput
 from supportdesk.tickets import service
-from supportdesk.tickets.models import TicketMessage
+from supportdesk.tickets.models import AuditEvent, IdempotencyKey, Ticket, TicketMessage
 from supportdesk.tickets.schemas import TicketSubmit, VerifyIn
 
 from .conftest import events, outbox_rows
@@ -211,3 +212,13 @@ def test_idempotent_retry_returns_the_first_ticket(db_session, world, intake, cl
         idempotency_key="abc",
     )
     assert created_other and other.id != first.id
+    # The retries wrote nothing: two tickets, two keys, and audit events of those two only.
+    assert db_session.scalar(select(func.count()).select_from(Ticket)) == 2
+    keys = db_session.execute(select(IdempotencyKey.principal, IdempotencyKey.ticket_id)).all()
+    assert sorted(keys) == sorted(
+        [(world.p["north_msp"].key, first.id), (world.p["fabrikam_admin"].key, other.id)]
+    )
+    audited = set(
+        db_session.scalars(select(AuditEvent.ticket_id).where(AuditEvent.ticket_id.is_not(None)))
+    )
+    assert audited == {first.id, other.id}

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -106,6 +106,39 @@ _TICKET_COLUMNS = [
 #: Built once, values passed as parameters (`.values(...)` per call cost more than the INSERT).
 _INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
 _INSERT_KEY = insert(_KEYS)
+#: `Session.info` key of the idempotency key row `submit` writes with its new ticket.
+_KEY_ROW = "supportdesk.tickets.key_row"
+_KEY_COLUMNS = ("principal", "key", "request_hash", "created_at")
+
+
+def _ticket_with_key() -> Select[int]:
+    """PostgreSQL: INSERT the ticket and its idempotency key in one statement (a data-modifying
+    CTE): `WITH t AS (INSERT INTO tickets ... RETURNING id), k AS (INSERT INTO idempotency_keys
+    SELECT ..., t.id FROM t) SELECT id FROM t`. One round trip, not two; a retry of a key already
+    used fails on the key's unique index in this very statement, before any other write.
+    Ticket parameters are named `t_<column>`, the key's `k_<column>`."""
+    ticket = (
+        insert(_TICKETS)
+        .values(
+            {
+                column.key: bindparam(f"t_{column.key}", type_=column.type)
+                for _, column in _TICKET_COLUMNS
+            }
+        )
+        .returning(_TICKETS.c.id)
+        .cte("new_ticket")
+    )
+    key = insert(_KEYS).from_select(
+        [*_KEY_COLUMNS, "ticket_id"],
+        select(
+            *(bindparam(f"k_{name}", type_=_KEYS.c[name].type) for name in _KEY_COLUMNS),
+            ticket.c.id,
+        ),
+    )
+    return select(ticket.c.id).add_cte(key.cte("new_key"))
+
+
+_INSERT_TICKET_WITH_KEY = _ticket_with_key()
 
 
 def _insert_new(db_session: Session, ticket: Ticket) -> None:
@@ -113,7 +146,8 @@ def _insert_new(db_session: Session, ticket: Ticket) -> None:
     set, the others' defaults, RETURNING the id), then attach it as a loaded, persistent object,
     so later changes are UPDATEs. The unit of work cost more than the statement; and the statement
     runs on the session's connection, as do this module's other Core inserts: the ORM's execution
-    layer (about 0.1 ms a statement) adds nothing to them."""
+    layer (about 0.1 ms a statement) adds nothing to them. On PostgreSQL the idempotency key
+    `submit` left in `Session.info` goes in the same statement (`_ticket_with_key`)."""
     state = ticket.__dict__
     values = {}
     for key, column in _TICKET_COLUMNS:
@@ -127,7 +161,15 @@ def _insert_new(db_session: Session, ticket: Ticket) -> None:
                 value = default.arg
             setattr(ticket, key, value)
         values[column.key] = state[key]
-    ticket.id = db_session.connection().execute(_INSERT_TICKET, values).scalar_one()
+    connection = db_session.connection()
+    key_row: dict[str, object] | None = db_session.info.get(_KEY_ROW)
+    if key_row is not None and connection.dialect.name == "postgresql":
+        del db_session.info[_KEY_ROW]  # written here: `submit` must not insert it again
+        params = {f"t_{name}": value for name, value in values.items()}
+        params.update({f"k_{name}": key_row[name] for name in _KEY_COLUMNS})
+        ticket.id = connection.execute(_INSERT_TICKET_WITH_KEY, params).scalar_one()
+    else:
+        ticket.id = connection.execute(_INSERT_TICKET, values).scalar_one()
     make_transient_to_detached(ticket)
     db_session.add(ticket)
 
@@ -716,6 +758,14 @@ def submit_with_children(
     db_session.info[_DEFERRED] = []
     audit_rows: list[dict[str, object]] = []
     db_session.info[_AUDIT_ROWS] = audit_rows
+    if idempotency_key is not None:
+        db_session.info[_KEY_ROW] = {
+            "principal": principal.key,
+            "key": idempotency_key,
+            "request_hash": request_hash(data),
+            "created_at": now,
+        }
+    touched = [ticket]
     try:
         _audit(
             db_session,
@@ -733,26 +783,13 @@ def submit_with_children(
         if ticket.id is None:
             _store(db_session, ticket)
         audit.insert_rows(db_session, audit_rows)
-    except IntegrityError:
-        _roll_back_inserts(db_session, [ticket])
-        raise
-    finally:
-        db_session.info.pop(_DEFERRED, None)
-        db_session.info.pop(_AUDIT_ROWS, None)
-    try:
-        if idempotency_key is not None:
-            db_session.connection().execute(
-                _INSERT_KEY,
-                {
-                    "principal": principal.key,
-                    "key": idempotency_key,
-                    "request_hash": request_hash(data),
-                    "ticket_id": ticket.id,
-                    "created_at": now,
-                },
-            )
+        key_row: dict[str, object] | None = db_session.info.pop(_KEY_ROW, None)
+        if key_row is not None:  # not written with the ticket (SQLite)
+            db_session.connection().execute(_INSERT_KEY, {**key_row, "ticket_id": ticket.id})
         db_session.commit()
     except IntegrityError:
+        # A retry with a key already used (concurrent or late) fails on the key's unique index:
+        # answered as a replay of the first submission.
         _roll_back_inserts(db_session, touched)
         existing = (
             _replay(db_session, principal, idempotency_key, data) if idempotency_key else None
@@ -760,6 +797,10 @@ def submit_with_children(
         if existing is None:
             raise
         return existing, False, None
+    finally:
+        db_session.info.pop(_DEFERRED, None)
+        db_session.info.pop(_AUDIT_ROWS, None)
+        db_session.info.pop(_KEY_ROW, None)
     return ticket, True, sorted(t.id for t in touched[1:])
 
 
