@@ -12,8 +12,20 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select
+from sqlalchemy import (
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -108,15 +120,21 @@ _INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
 _INSERT_KEY = insert(_KEYS)
 #: `Session.info` key of the idempotency key row `submit` writes with its new ticket.
 _KEY_ROW = "supportdesk.tickets.key_row"
-_KEY_COLUMNS = ("principal", "key", "request_hash", "created_at")
+#: The key's own parameters; its `created_at` is the ticket's (both are `now`).
+_KEY_COLUMNS = ("principal", "key", "request_hash")
 
 
 def _ticket_with_key() -> Select[int]:
     """PostgreSQL: INSERT the ticket and its idempotency key in one statement (a data-modifying
-    CTE): `WITH t AS (INSERT INTO tickets ... RETURNING id), k AS (INSERT INTO idempotency_keys
-    SELECT ..., t.id FROM t) SELECT id FROM t`. One round trip, not two; a retry of a key already
-    used fails on the key's unique index in this very statement, before any other write.
-    Ticket parameters are named `t_<column>`, the key's `k_<column>`."""
+    CTE): `WITH t AS (INSERT INTO tickets ... RETURNING id, created_at), k AS (INSERT INTO
+    idempotency_keys SELECT ..., t.created_at, t.id FROM t) SELECT id FROM t`. One round trip,
+    not two; a retry of a key already used fails on the key's unique index in this very
+    statement, before any other write. Ticket parameters are named `t_<column>`; the key's
+    principal, key and request hash are one text array `k`.
+
+    At most 50 parameters (`psycopg._queries.MAX_CACHED_STATEMENT_PARAMS`): psycopg re-parses a
+    statement with more on every execution instead of caching its conversion, which cost more
+    than the round trip saved (a unit test checks the count)."""
     ticket = (
         insert(_TICKETS)
         .values(
@@ -125,15 +143,20 @@ def _ticket_with_key() -> Select[int]:
                 for _, column in _TICKET_COLUMNS
             }
         )
-        .returning(_TICKETS.c.id)
+        .returning(_TICKETS.c.id, _TICKETS.c.created_at)
         .cte("new_ticket")
     )
+    # The key's principal, key and request hash as one text array parameter, not three.
+    key_values = select(cast(bindparam("k"), postgresql.ARRAY(Text())).label("k")).subquery(
+        "key_values"
+    )
     key = insert(_KEYS).from_select(
-        [*_KEY_COLUMNS, "ticket_id"],
+        [*_KEY_COLUMNS, "created_at", "ticket_id"],
         select(
-            *(bindparam(f"k_{name}", type_=_KEYS.c[name].type) for name in _KEY_COLUMNS),
+            *(key_values.c.k[literal_column(str(i + 1))] for i in range(len(_KEY_COLUMNS))),
+            ticket.c.created_at,
             ticket.c.id,
-        ),
+        ).join_from(ticket, key_values, true()),
     )
     return select(ticket.c.id).add_cte(key.cte("new_key"))
 
@@ -166,7 +189,7 @@ def _insert_new(db_session: Session, ticket: Ticket) -> None:
     if key_row is not None and connection.dialect.name == "postgresql":
         del db_session.info[_KEY_ROW]  # written here: `submit` must not insert it again
         params = {f"t_{name}": value for name, value in values.items()}
-        params.update({f"k_{name}": key_row[name] for name in _KEY_COLUMNS})
+        params["k"] = [key_row[name] for name in _KEY_COLUMNS]
         ticket.id = connection.execute(_INSERT_TICKET_WITH_KEY, params).scalar_one()
     else:
         ticket.id = connection.execute(_INSERT_TICKET, values).scalar_one()
@@ -763,7 +786,6 @@ def submit_with_children(
             "principal": principal.key,
             "key": idempotency_key,
             "request_hash": request_hash(data),
-            "created_at": now,
         }
     touched = [ticket]
     try:
@@ -785,7 +807,9 @@ def submit_with_children(
         audit.insert_rows(db_session, audit_rows)
         key_row: dict[str, object] | None = db_session.info.pop(_KEY_ROW, None)
         if key_row is not None:  # not written with the ticket (SQLite)
-            db_session.connection().execute(_INSERT_KEY, {**key_row, "ticket_id": ticket.id})
+            db_session.connection().execute(
+                _INSERT_KEY, {**key_row, "created_at": now, "ticket_id": ticket.id}
+            )
         db_session.commit()
     except IntegrityError:
         # A retry with a key already used (concurrent or late) fails on the key's unique index:
