@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from supportdesk.auth.principal import (
     SCOPES,
     Principal,
 )
-from supportdesk.directory.models import Agent, Person
+from supportdesk.directory.models import Account, Agent, Person
 from supportdesk.errors import AuthenticationFailed, InvalidInput
 
 PREFIX = "sd_"
@@ -111,15 +112,33 @@ _BY_HASH = (
         Person.account_id,
         Person.tenant_id,
         Person.active,
+        # A person's sender row (`directory.repository.sender_row`'s columns, less those above):
+        # a submission as oneself then needs no lookup of its own.
+        Person.verification,
+        Account.id,
+        Account.name,
+        Account.tier,
     )
     .outerjoin(Agent, Agent.id == ApiToken.agent_id)
     .outerjoin(Person, Person.id == ApiToken.person_id)
+    .outerjoin(Account, Account.id == Person.account_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
 
 
 def authenticate(db_session: Session, raw: str) -> Principal:
-    """The principal a bearer token stands for; inactive owners and revoked tokens fail.
+    """The principal a bearer token stands for; inactive owners and revoked tokens fail."""
+    return authenticate_sender(db_session, raw)[0]
+
+
+#: A person's directory row as `directory.repository.sender_row` reads it: person id, email,
+#: role, active, verification, tenant id; account id, name, tier.
+SenderRow = tuple[Any, ...]
+
+
+def authenticate_sender(db_session: Session, raw: str) -> tuple[Principal, SenderRow | None]:
+    """`authenticate`, and for a person the sender row a submission of theirs needs (None for
+    an agent).
 
     One indexed lookup (the unique `token_hash`) reading only the columns a principal needs:
     this runs on every API request, where loading three ORM entities cost more than the query.
@@ -128,13 +147,15 @@ def authenticate(db_session: Session, raw: str) -> Principal:
     found = db_session.connection().execute(_BY_HASH, {"token_hash": hash_token(raw)}).first()
     if found is None or found[0] is not None:
         raise AuthenticationFailed("invalid or revoked API token")
-    (_, token_scopes, agent_id, a_id, a_email, a_role, a_queues, a_active) = found[:8]
-    (p_id, p_email, p_role, p_account, p_tenant, p_active) = found[8:]
+    row: tuple[Any, ...] = tuple(found)  # eighteen columns: past what `Row` types by position
+    (_, token_scopes, agent_id, a_id, a_email, a_role, a_queues, a_active) = row[:8]
+    (p_id, p_email, p_role, p_account, p_tenant, p_active) = row[8:14]
+    (p_verification, acc_id, acc_name, acc_tier) = row[14:]
     scopes = frozenset(token_scopes or ())
     if agent_id is not None:
         if a_id is None or not a_active:
             raise AuthenticationFailed("the token's agent is not active")
-        return Principal(
+        agent = Principal(
             kind="agent",
             id=a_id,
             email=a_email,
@@ -142,9 +163,10 @@ def authenticate(db_session: Session, raw: str) -> Principal:
             queues=tuple(a_queues or ()),
             scopes=scopes,
         )
+        return agent, None
     if p_id is None or not p_active:
         raise AuthenticationFailed("the token's person is not active")
-    return Principal(
+    person = Principal(
         kind="person",
         id=p_id,
         email=p_email,
@@ -153,6 +175,8 @@ def authenticate(db_session: Session, raw: str) -> Principal:
         tenant_id=p_tenant,
         scopes=scopes,
     )
+    sender = (p_id, p_email, p_role, p_active, p_verification, p_tenant, acc_id, acc_name, acc_tier)
+    return person, sender
 
 
 def revoke(db_session: Session, *, token_id: int, now: datetime) -> None:

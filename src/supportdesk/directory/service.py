@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -327,6 +328,11 @@ class ResolvedRequester:
 def resolve_requester(db_session: Session, *, email: str | None) -> ResolvedRequester:
     """Look the sender up by email. Unknown senders are role `unknown` and must verify."""
     row = repository.sender_row(db_session, email=email) if email else None
+    return resolved_from_row(row, email)
+
+
+def resolved_from_row(row: Sequence[Any] | None, email: str | None) -> ResolvedRequester:
+    """The requester of a sender row (`repository.sender_row`'s columns, or None: unknown)."""
     if row is None:
         return ResolvedRequester(
             requester=Requester(email=email, role="unknown", active=True, verified=False),

@@ -73,7 +73,7 @@ def create_ticket(
     # The caller is looked up here, in the route's thread, not by a `TicketsWriter` dependency
     # in a thread hop of its own. (A well-formed but unknown token with an invalid body is thus
     # answered 422, not 401; a missing or malformed Authorization header is still 401 first.)
-    principal = authenticated(db_session, token, "tickets:write")
+    principal, caller_row = authenticated(db_session, token, "tickets:write")
     ticket, created, kids = service.submit_with_children(
         db_session,
         data=body,
@@ -81,6 +81,7 @@ def create_ticket(
         intake=intake,
         now=now,
         idempotency_key=idempotency_key,
+        caller_row=caller_row,
     )
     out = TicketDetail.model_validate(ticket)
     out.children = service.children(db_session, ticket=ticket) if kids is None else kids

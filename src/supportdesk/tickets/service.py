@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Select,
@@ -34,7 +35,11 @@ from supportdesk.auth.rules import require_agent
 from supportdesk.core.triage.models import MAX_DESCRIPTION, TicketIn, TriageDecision
 from supportdesk.core.triage.models import Account as AccountIn
 from supportdesk.directory.models import Account, Agent, Person
-from supportdesk.directory.service import ResolvedRequester, resolve_requester
+from supportdesk.directory.service import (
+    ResolvedRequester,
+    resolve_requester,
+    resolved_from_row,
+)
 from supportdesk.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -734,6 +739,7 @@ def submit_with_children(
     intake: Intake,
     now: datetime,
     idempotency_key: str | None = None,
+    caller_row: Sequence[Any] | None = None,
 ) -> tuple[Ticket, bool, list[int] | None]:
     """`submit`, and the ids of the children a new ticket was split into (None for a replay,
     whose children are read with `children`): the route answers without reading back what it
@@ -744,11 +750,17 @@ def submit_with_children(
     in a batch each at commit (outbox rows as they are enqueued). The key is not looked up first:
     a retry (concurrent or late) fails on the key's unique index, its transaction is rolled back
     and it is answered as a replay. Retries are rare, so the first submission saves a round trip
-    and a retry pays for a triage it throws away."""
+    and a retry pays for a triage it throws away.
+
+    `caller_row`: the calling person's own sender row, read with their token
+    (`auth.tokens.authenticate_sender`); a submission as oneself then needs no lookup."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
         raise InvalidInput("Idempotency-Key must be 1..255 characters", field="Idempotency-Key")
     email = _requester_email(data, principal)
-    resolved = resolve_requester(db_session, email=email)
+    if caller_row is not None and not principal.is_agent and email == principal.email:
+        resolved = resolved_from_row(caller_row, email)
+    else:
+        resolved = resolve_requester(db_session, email=email)
     submitted_at = data.submitted_at or now
     ticket = Ticket(
         account_id=resolved.account_id,

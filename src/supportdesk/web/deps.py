@@ -64,13 +64,16 @@ async def get_bearer(request: Request) -> str:
 BearerToken = Annotated[str, Depends(get_bearer)]
 
 
-def authenticated(db_session: Session, token: str, scope: str) -> Principal:
-    """The principal `token` stands for, holding `scope`. For a route that looks its caller up
-    in its own thread, with the rest of its database work: one thread hop per request, not one
-    for `get_principal` and another for the route (the busiest route, ticket creation, does)."""
-    principal = tokens.authenticate(db_session, token)
+def authenticated(
+    db_session: Session, token: str, scope: str
+) -> tuple[Principal, tokens.SenderRow | None]:
+    """The principal `token` stands for, holding `scope`, and for a person their sender row
+    (`tokens.authenticate_sender`). For a route that looks its caller up in its own thread, with
+    the rest of its database work: one thread hop per request, not one for `get_principal` and
+    another for the route (the busiest route, ticket creation, does)."""
+    principal, sender = tokens.authenticate_sender(db_session, token)
     require_scope(principal, scope)
-    return principal
+    return principal, sender
 
 
 def get_principal(db_session: DbSession, token: BearerToken) -> Principal:
