@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DateTime,
+    Integer,
     Select,
     Table,
     Text,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy import column as sql_column
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
@@ -129,17 +132,35 @@ _KEY_ROW = "supportdesk.tickets.key_row"
 _KEY_COLUMNS = ("principal", "key", "request_hash")
 
 
-def _ticket_with_key() -> Select[int]:
-    """PostgreSQL: INSERT the ticket and its idempotency key in one statement (a data-modifying
-    CTE): `WITH t AS (INSERT INTO tickets ... RETURNING id, created_at), k AS (INSERT INTO
-    idempotency_keys SELECT ..., t.created_at, t.id FROM t) SELECT id FROM t`. One round trip,
-    not two; a retry of a key already used fails on the key's unique index in this very
-    statement, before any other write. Ticket parameters are named `t_<column>`; the key's
-    principal, key and request hash are one text array `k`.
+#: `Session.info` key of the audit events `submit` asks for its new ticket before the INSERT.
+_NEW_AUDIT = "supportdesk.tickets.new_audit"
+_AUDIT: Table = AuditEvent.__table__  # type: ignore[assignment]
+_EVENT_COLUMNS = [
+    "entity",
+    "entity_id",
+    "ticket_id",
+    "account_id",
+    "actor",
+    "action",
+    "old",
+    "new",
+    "at",
+]
+
+
+def _ticket_insert(with_key: bool, with_events: bool) -> Select[int]:
+    """PostgreSQL: INSERT the ticket, its idempotency key and its first audit events in one
+    statement (data-modifying CTEs): `WITH t AS (INSERT INTO tickets ... RETURNING id, ...),
+    k AS (INSERT INTO idempotency_keys SELECT ..., t.id FROM t), e AS (INSERT INTO audit_events
+    SELECT ..., t.id ... FROM t, jsonb_to_recordset(...) ORDER BY i) SELECT id FROM t`. One
+    round trip, not three; a retry of a key already used fails on the key's unique index in
+    this very statement, before any other write. Ticket parameters are named `t_<column>`; the
+    key's principal, key and request hash are one text array `k`; the events one JSON array `a`
+    (inserted in its order, so their ids keep the order they were asked for).
 
     At most 50 parameters (`psycopg._queries.MAX_CACHED_STATEMENT_PARAMS`): psycopg re-parses a
     statement with more on every execution instead of caching its conversion, which cost more
-    than the round trip saved (a unit test checks the count)."""
+    than the round trips saved (a unit test checks the count)."""
     ticket = (
         insert(_TICKETS)
         .values(
@@ -148,25 +169,71 @@ def _ticket_with_key() -> Select[int]:
                 for _, column in _TICKET_COLUMNS
             }
         )
-        .returning(_TICKETS.c.id, _TICKETS.c.created_at)
+        .returning(_TICKETS.c.id, _TICKETS.c.created_at, _TICKETS.c.account_id)
         .cte("new_ticket")
     )
-    # The key's principal, key and request hash as one text array parameter, not three.
-    key_values = select(cast(bindparam("k"), postgresql.ARRAY(Text())).label("k")).subquery(
-        "key_values"
-    )
-    key = insert(_KEYS).from_select(
-        [*_KEY_COLUMNS, "created_at", "ticket_id"],
-        select(
-            *(key_values.c.k[literal_column(str(i + 1))] for i in range(len(_KEY_COLUMNS))),
-            ticket.c.created_at,
-            ticket.c.id,
-        ).join_from(ticket, key_values, true()),
-    )
-    return select(ticket.c.id).add_cte(key.cte("new_key"))
+    statement = select(ticket.c.id)
+    if with_key:
+        key_values = select(cast(bindparam("k"), postgresql.ARRAY(Text())).label("k")).subquery(
+            "key_values"
+        )
+        key = insert(_KEYS).from_select(
+            [*_KEY_COLUMNS, "created_at", "ticket_id"],
+            select(
+                *(key_values.c.k[literal_column(str(i + 1))] for i in range(len(_KEY_COLUMNS))),
+                ticket.c.created_at,
+                ticket.c.id,
+            ).join_from(ticket, key_values, true()),
+        )
+        statement = statement.add_cte(key.cte("new_key"))
+    if with_events:
+        rows = (
+            func.jsonb_to_recordset(bindparam("a", type_=postgresql.JSONB()))
+            .table_valued(
+                sql_column("i", Integer()),
+                sql_column("actor", Text()),
+                sql_column("action", Text()),
+                sql_column("old", postgresql.JSONB()),
+                sql_column("new", postgresql.JSONB()),
+                sql_column("at", DateTime(timezone=True)),
+            )
+            .render_derived(name="new_event_rows", with_types=True)
+        )
+        json_null = literal_column("'null'::jsonb", postgresql.JSONB())  # as a None binds
+        events = insert(_AUDIT).from_select(
+            _EVENT_COLUMNS,
+            select(
+                literal_column("'ticket'"),
+                ticket.c.id,
+                ticket.c.id,
+                ticket.c.account_id,
+                rows.c.actor,
+                rows.c.action,
+                func.coalesce(rows.c.old, json_null),
+                func.coalesce(rows.c.new, json_null),
+                rows.c.at,
+            )
+            .join_from(ticket, rows, true())
+            .order_by(rows.c.i),
+        )
+        statement = statement.add_cte(events.cte("new_events"))
+    return statement
 
 
-_INSERT_TICKET_WITH_KEY = _ticket_with_key()
+_INSERT_TICKET_WITH = {
+    (key, events): _ticket_insert(key, events)
+    for key in (False, True)
+    for events in (False, True)
+    if key or events
+}
+
+
+def _utc_text(at: object) -> str:
+    """An aware instant as ISO text in UTC (what `UTCDateTime` would bind; naive is refused)."""
+    assert isinstance(at, datetime)
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"naive datetime {at!r}: store aware UTC instants only")
+    return at.astimezone(UTC).isoformat()
 
 
 def _insert_new(db_session: Session, ticket: Ticket) -> None:
@@ -174,8 +241,9 @@ def _insert_new(db_session: Session, ticket: Ticket) -> None:
     set, the others' defaults, RETURNING the id), then attach it as a loaded, persistent object,
     so later changes are UPDATEs. The unit of work cost more than the statement; and the statement
     runs on the session's connection, as do this module's other Core inserts: the ORM's execution
-    layer (about 0.1 ms a statement) adds nothing to them. On PostgreSQL the idempotency key
-    `submit` left in `Session.info` goes in the same statement (`_ticket_with_key`)."""
+    layer (about 0.1 ms a statement) adds nothing to them. On PostgreSQL the idempotency key and
+    the audit events `submit` left in `Session.info` go in the same statement (`_ticket_insert`);
+    elsewhere the events join the batch `submit` inserts before its commit."""
     state = ticket.__dict__
     values = {}
     for key, column in _TICKET_COLUMNS:
@@ -191,13 +259,33 @@ def _insert_new(db_session: Session, ticket: Ticket) -> None:
         values[column.key] = state[key]
     connection = db_session.connection()
     key_row: dict[str, object] | None = db_session.info.get(_KEY_ROW)
-    if key_row is not None and connection.dialect.name == "postgresql":
-        del db_session.info[_KEY_ROW]  # written here: `submit` must not insert it again
-        params = {f"t_{name}": value for name, value in values.items()}
-        params["k"] = [key_row[name] for name in _KEY_COLUMNS]
-        ticket.id = connection.execute(_INSERT_TICKET_WITH_KEY, params).scalar_one()
+    asked = db_session.info.get(_NEW_AUDIT) or []
+    events = [event for owner, event in asked if owner is ticket]
+    db_session.info[_NEW_AUDIT] = [(owner, event) for owner, event in asked if owner is not ticket]
+    if connection.dialect.name == "postgresql" and (key_row is not None or events):
+        params: dict[str, object] = {f"t_{name}": value for name, value in values.items()}
+        if key_row is not None:
+            del db_session.info[_KEY_ROW]  # written here: `submit` must not insert it again
+            params["k"] = [key_row[name] for name in _KEY_COLUMNS]
+        if events:
+            params["a"] = [
+                {**event, "i": i, "at": _utc_text(event["at"])} for i, event in enumerate(events)
+            ]
+        statement = _INSERT_TICKET_WITH[(key_row is not None, bool(events))]
+        ticket.id = connection.execute(statement, params).scalar_one()
     else:
         ticket.id = connection.execute(_INSERT_TICKET, values).scalar_one()
+        batch: list[dict[str, object]] = db_session.info[_AUDIT_ROWS]
+        batch.extend(
+            audit.row(
+                entity="ticket",
+                entity_id=ticket.id,
+                ticket_id=ticket.id,
+                account_id=ticket.account_id,
+                **event,
+            )
+            for event in events
+        )
     make_transient_to_detached(ticket)
     db_session.add(ticket)
 
@@ -226,6 +314,13 @@ def _audit(
     new: object = None,
 ) -> None:
     actor = principal if isinstance(principal, str) else principal.key
+    asked: list[tuple[Ticket, dict[str, object]]] | None = db_session.info.get(_NEW_AUDIT)
+    if ticket.id is None and asked is not None:
+        # `submit`'s new ticket: the event goes in with the ticket's INSERT (`_insert_new`).
+        asked.append(
+            (ticket, {"actor": actor, "action": action, "old": old, "new": new, "at": now})
+        )
+        return
 
     def write() -> None:
         event = audit.row(
@@ -793,6 +888,7 @@ def submit_with_children(
     db_session.info[_DEFERRED] = []
     audit_rows: list[dict[str, object]] = []
     db_session.info[_AUDIT_ROWS] = audit_rows
+    db_session.info[_NEW_AUDIT] = []
     if idempotency_key is not None:
         db_session.info[_KEY_ROW] = {
             "principal": principal.key,
@@ -837,6 +933,7 @@ def submit_with_children(
         db_session.info.pop(_DEFERRED, None)
         db_session.info.pop(_AUDIT_ROWS, None)
         db_session.info.pop(_KEY_ROW, None)
+        db_session.info.pop(_NEW_AUDIT, None)
     return ticket, True, sorted(t.id for t in touched[1:])
 
 
