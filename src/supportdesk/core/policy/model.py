@@ -764,6 +764,21 @@ class SentenceCut(_Strict):
     min_lead: float = Field(default=1.0, ge=0)
 
 
+class ModelCut(_Strict):
+    """A cut the policy signals alone cannot see: a ticket read as one request, whose text model
+    is torn between two categories of different owners (the runner-up at least `torn_min`), is
+    cut in two at the first sentence boundary where the sentences before it read as one of
+    those owners and the sentences after it as the other (each sentence counted from
+    `sentence_confidence`), each side has at least `min_words` words and, read as a whole, is
+    that owner's with at least `side_confidence`. The subject never stands alone. Sentences
+    and sides are read with the model's quick signals (no embedding), so the cut costs little."""
+
+    torn_min: float = Field(default=0.2, gt=0, le=0.5)
+    sentence_confidence: float = Field(default=0.6, ge=0, le=1)
+    side_confidence: float = Field(default=0.7, ge=0, le=1)
+    min_words: int = Field(default=8, ge=1)
+
+
 class Splitting(_Strict):
     """Where a message may hold a second request: explicit markers between asks, and (optional)
     guarded cuts between sentences that ask different teams."""
@@ -778,6 +793,7 @@ class Splitting(_Strict):
     #: is never a request of its own; it joins its neighbour.
     pleasantries: Patterns | None = None
     sentence_cut: SentenceCut | None = None
+    model_cut: ModelCut | None = None
 
 
 class Classification(_Strict):

@@ -98,7 +98,7 @@ def signals_of(policy: Policy) -> _Signals:
 class Classification:
     category: str
     confidence: float
-    decided_by: str  # "rules", "model+rules", "hint", "default"
+    decided_by: str  # "rules", "model+rules", "model-cut", "hint", "default", "split"
     rules: RuleScores
     model_best: tuple[str | None, float] = (None, 0.0)
 
@@ -150,6 +150,15 @@ def explain(c: Classification, hint: str | None, threshold: float) -> list[tuple
                 "classify.model",
                 f"model's best guess {mname} ({mp:.2f}); combined with policy signals: "
                 f"{c.category} at {c.confidence:.2f}",
+            )
+        )
+    elif c.decided_by == "model-cut":
+        mname, mp = c.model_best
+        out.append(
+            (
+                "classify.model",
+                f"this part read on its own (the model's quick signals, best guess {mname} "
+                f"({mp:.2f})) with policy signals: {c.category} at {c.confidence:.2f}",
             )
         )
     elif c.decided_by == "default":

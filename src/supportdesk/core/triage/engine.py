@@ -7,8 +7,9 @@ check for missing information (accepted requests only), and compute the first-re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from supportdesk.core.triage.models import (
     TicketIn,
     TriageDecision,
 )
-from supportdesk.core.triage.ports import RulesOnlyModel, TextModel, TextSignals
+from supportdesk.core.triage.ports import QuickTextModel, RulesOnlyModel, TextModel, TextSignals
 from supportdesk.core.triage.text import clean, join_subject
 
 
@@ -159,9 +160,15 @@ def decide(
     parts = _requests(prepared, policy, scored, model, rules)
     if len(parts) > 1:
         cats = " + ".join(p[1].category for p in parts)
+        how = ""
+        if any(p[1].decided_by == "model-cut" for p in parts):
+            how = (
+                " (no marker between them: the text model read the whole message as either, "
+                "and its sentences line up on either side of one boundary)"
+            )
         why(
             "split.mixed",
-            f"the message holds {len(parts)} requests ({cats}); each is handled on its own",
+            f"the message holds {len(parts)} requests ({cats}){how}; each is handled on its own",
         )
 
     start = ticket.submitted_at
@@ -314,7 +321,64 @@ def _requests(
     if whole not in scored:
         (scored[whole],) = model.predict([whole])
     c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
-    return [(whole, c)]
+    return _torn_cut(prepared, policy, scored[whole], model, rules) or [(whole, c)]
+
+
+def _torn_cut(
+    prepared: Prepared,
+    policy: Policy,
+    signals: TextSignals,
+    model: TextModel,
+    rules: _RuleMemo,
+) -> list[tuple[str, classify.Classification]] | None:
+    """Two requests where the policy's markers saw one (`Splitting.model_cut`): the model is
+    torn between two owners of the whole text, and its sentences line up on either side of one
+    boundary. None when there is no such cut (or no model that answers quickly)."""
+    cfg = policy.splitting.model_cut
+    quick = getattr(model, "predict_quick", None)
+    if cfg is None or quick is None or len(signals.category) < 2:
+        return None
+    whole = prepared.whole
+    (first, _), (second, p_second) = sorted(signals.category.items(), key=lambda kv: -kv[1])[:2]
+    owners = {classify.route(first, whole, policy)[0], classify.route(second, whole, policy)[0]}
+    if len(owners) < 2 or p_second < cfg.torn_min:
+        return None
+    texts = split.sentences(whole)
+    if len(texts) < 2:
+        return None
+    quick_model: QuickTextModel = model  # type: ignore[assignment]
+    known = dict(zip(texts, quick_model.predict_quick(texts), strict=True))
+
+    def read(text: str, floor: float) -> tuple[str | None, classify.Classification]:
+        sig = known.get(text) or quick_model.predict_quick([text])[0]
+        c = classify.classify(text, policy, sig, rules=rules[text])
+        sure = bool(sig.category) and c.confidence >= floor
+        return (classify.route(c.category, text, policy)[0] if sure else None), c
+
+    queues = [read(t, cfg.sentence_confidence)[0] for t in texts]
+    subject = (prepared.ticket.subject or "").strip()
+    for i in range(1, len(texts)):
+        left, right = " ".join(texts[:i]), " ".join(texts[i:])
+        if left == subject or min(_words(left), _words(right)) < cfg.min_words:
+            continue
+        before, after = set(queues[:i]) - {None}, set(queues[i:]) - {None}
+        if len(before) != 1 or len(after) != 1 or before == after or before | after != owners:
+            continue
+        out = []
+        for text, owner in ((left, before.pop()), (right, after.pop())):
+            queue, c = read(text, cfg.side_confidence)
+            if queue != owner:
+                return None
+            out.append((text, replace(c, decided_by="model-cut")))
+        return out
+    return None
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _best_for_queue(

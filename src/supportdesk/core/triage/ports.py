@@ -39,6 +39,15 @@ class TextModel(Protocol):
     def predict(self, texts: Sequence[str]) -> list[TextSignals]: ...
 
 
+class QuickTextModel(TextModel, Protocol):
+    """A model that can also answer cheaply: category signals without its costly part (for the
+    shipped model: the lexical head without the sentence embedding). The core uses them for the
+    many short texts of a split search, where embedding each would cost more than the rest of
+    the decision."""
+
+    def predict_quick(self, texts: Sequence[str]) -> list[TextSignals]: ...
+
+
 class RulesOnlyModel:
     """A model with no opinion: triage then rests on the policy rules alone."""
 

@@ -47,6 +47,13 @@ def segments(text: str, policy: Policy) -> list[str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“¿¡(]?[A-Z0-9À-Ý])")
 
 
+def sentences(text: str) -> list[str]:
+    """The text's sentences, stripped, empty ones dropped."""
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    found = (text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)], strict=True))
+    return [s for s in found if s]
+
+
 def sentence_cuts(text: str, policy: Policy) -> list[int]:
     """Cuts between two neighbouring sentences with no marker between them, where one is a
     product problem for the support queue and the other asks the money or usage teams something
