@@ -276,6 +276,23 @@ def test_each_secret_kind_is_found_and_never_echoed() -> None:
         assert f"[redacted {kind}]" in d.redacted_description
 
 
+def test_a_password_set_for_someone_is_a_secret_without_the_word_password() -> None:
+    text = "She can't log in. I reset it to Maple#2031q this morning and it still fails."
+    d = triage(ticket(text), POLICY, NOW)
+    assert d.secrets == ["password"]
+    assert "Maple#2031q" not in d.model_dump_json()
+    for harmless in ("I reset it to the default and it works", "we set the cap to 40,000 credits"):
+        assert triage(ticket(harmless), POLICY, NOW).secrets == [], harmless
+
+
+def test_a_bearer_session_id_with_an_exclamation_mark_is_redacted_whole() -> None:
+    text = "Authorization: Bearer 00D7h000001AbCd!AQkAQ9xLmP2vNc8TzR3yB6uE1sKd4\nstill fails"
+    d = triage(ticket(text), POLICY, NOW)
+    assert d.secrets == ["access_token"]
+    assert "AQkAQ9xLmP2vNc8TzR3yB6uE1sKd4" not in d.model_dump_json()
+    assert "00D7h000001AbCd" not in d.model_dump_json()
+
+
 def test_words_about_secrets_are_not_secrets() -> None:
     for text in (
         "Please send a password reset link",
