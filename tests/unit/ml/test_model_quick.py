@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from supportdesk.core.policy import load_policy
+from supportdesk.core.triage import triage
 from supportdesk.ml.model import load_default_model
+from tests.unit.triage.helpers import NOW, ticket
 
 
 def test_quick_signals_are_the_lexical_heads_own_and_embed_nothing() -> None:
@@ -24,28 +27,12 @@ def test_quick_signals_are_the_lexical_heads_own_and_embed_nothing() -> None:
 
 
 def test_the_shipped_model_cuts_a_usage_question_from_a_charge_without_a_marker() -> None:
-    from datetime import datetime
-
-    from supportdesk.core.policy import load_policy
-    from supportdesk.core.triage import TicketIn, triage
-
     text = (
         "Our credits for Fernhill Dental dropped from 25,000 to 3,000 over the weekend and nobody "
         "there ran anything unusual. The card payment taken on the 2nd is $480 higher than the "
         "May invoice we were sent."
     )
-    t = TicketIn.model_validate(
-        {
-            "id": "t1",
-            "submitted_at": "2026-12-01T11:00:00-07:00",
-            "requester": {"email": "admin@msp.example", "role": "msp_admin"},
-            "account": {"name": "Bluewater MSP", "tier": "standard"},
-            "subject": "",
-            "description": text,
-        }
-    )
-    now = datetime.fromisoformat("2026-12-01T18:00:00+00:00")
-    d = triage(t, load_policy(), now, load_default_model())
+    d = triage(ticket(text), load_policy(), NOW, load_default_model())
     assert [(r.category, r.queue) for r in d.requests] == [
         ("credits_usage", "usage"),
         ("billing", "billing"),

@@ -67,7 +67,7 @@ def test_a_torn_ticket_becomes_two_requests_with_the_reason() -> None:
     assert [r.queue for r in d.requests] == ["usage", "billing"]
     split = [r.detail for r in d.reasons if r.rule == "split.mixed"]
     assert split and "text model read the whole message as either" in split[0]
-    assert any(r.rule == "classify.model" and "read on its own" in r.detail for r in d.reasons)
+    assert any(r.rule == "classify.model" and "this part alone" in r.detail for r in d.reasons)
 
 
 def test_a_confident_model_is_not_second_guessed() -> None:

@@ -143,22 +143,15 @@ def explain(c: Classification, hint: str | None, threshold: float) -> list[tuple
     if ev:
         quotes = "; ".join(f"{e.label} ({e.quote!r})" for e in ev[:3])
         out.append(("classify.signals", f"{c.category}: policy signals {quotes}"))
-    if c.decided_by == "model+rules":
+    if c.decided_by in ("model+rules", "model-cut"):
         mname, mp = c.model_best
+        # a part the model cut off is read by its quick signals alone (see engine._torn_cut)
+        whose = "model's" if c.decided_by == "model+rules" else "this part alone, model's quick"
         out.append(
             (
                 "classify.model",
-                f"model's best guess {mname} ({mp:.2f}); combined with policy signals: "
+                f"{whose} best guess {mname} ({mp:.2f}); combined with policy signals: "
                 f"{c.category} at {c.confidence:.2f}",
-            )
-        )
-    elif c.decided_by == "model-cut":
-        mname, mp = c.model_best
-        out.append(
-            (
-                "classify.model",
-                f"this part read on its own (the model's quick signals, best guess {mname} "
-                f"({mp:.2f})) with policy signals: {c.category} at {c.confidence:.2f}",
             )
         )
     elif c.decided_by == "default":
