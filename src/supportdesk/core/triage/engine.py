@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from supportdesk.core.policy.model import Policy
 from supportdesk.core.triage import checklist, classify, identity, secrets, severity, split
@@ -335,8 +335,10 @@ def _torn_cut(
     torn between two owners of the whole text, and its sentences line up on either side of one
     boundary. None when there is no such cut (or no model that answers quickly)."""
     cfg = policy.splitting.model_cut
-    quick = getattr(model, "predict_quick", None)
-    if cfg is None or quick is None or len(signals.category) < 2:
+    if cfg is None or not callable(getattr(model, "predict_quick", None)):
+        return None
+    quick = cast(QuickTextModel, model).predict_quick
+    if len(signals.category) < 2:
         return None
     whole = prepared.whole
     (first, _), (second, p_second) = sorted(signals.category.items(), key=lambda kv: -kv[1])[:2]
@@ -346,11 +348,10 @@ def _torn_cut(
     texts = split.sentences(whole)
     if len(texts) < 2:
         return None
-    quick_model: QuickTextModel = model  # type: ignore[assignment]
-    known = dict(zip(texts, quick_model.predict_quick(texts), strict=True))
+    known = dict(zip(texts, quick(texts), strict=True))
 
     def read(text: str, floor: float) -> tuple[str | None, classify.Classification]:
-        sig = known.get(text) or quick_model.predict_quick([text])[0]
+        sig = known.get(text) or quick([text])[0]
         c = classify.classify(text, policy, sig, rules=rules[text])
         sure = bool(sig.category) and c.confidence >= floor
         return (classify.route(c.category, text, policy)[0] if sure else None), c
