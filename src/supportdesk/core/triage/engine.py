@@ -375,11 +375,11 @@ def _torn_cut(
     return None
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _words(text: str) -> int:
     return len(_WORD.findall(text))
-
-
-_WORD = re.compile(r"\w+")
 
 
 def _best_for_queue(

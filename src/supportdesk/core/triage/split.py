@@ -47,10 +47,15 @@ def segments(text: str, policy: Policy) -> list[str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“¿¡(]?[A-Z0-9À-Ý])")
 
 
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of the text, in order, covering all of it."""
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    return list(zip(starts, [*starts[1:], len(text)], strict=True))
+
+
 def sentences(text: str) -> list[str]:
     """The text's sentences, stripped, empty ones dropped."""
-    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
-    found = (text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)], strict=True))
+    found = (text[a:b].strip() for a, b in _sentence_spans(text))
     return [s for s in found if s]
 
 
@@ -63,10 +68,11 @@ def sentence_cuts(text: str, policy: Policy) -> list[int]:
     cut = policy.splitting.sentence_cut
     if cut is None:
         return []
-    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
-    if len(starts) < 2:
+    spans = _sentence_spans(text)
+    if len(spans) < 2:
         return []
-    sentences = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    starts = [a for a, _ in spans]
+    sentences = [text[a:b] for a, b in spans]
     queues = [_clear_queue(s, policy, cut) for s in sentences]
     out = []
     for i in range(1, len(sentences)):
