@@ -14,6 +14,19 @@ from supportdesk.ml.embedder import MiniLMEmbedder
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 
 
+def assert_paraphrases_closer(embedder: MiniLMEmbedder) -> None:
+    """Two phrasings of one billing complaint are closer than either is to an SSO question
+    (checked for every compute path of the embedder)."""
+    a, b, c = embedder.embed(
+        [
+            "We were billed twice on the October invoice.",
+            "The October invoice charged us two times.",
+            "How do I configure SAML single sign-on?",
+        ]
+    )
+    assert float(a @ b) > float(a @ c) + 0.2
+
+
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedder:
     return MiniLMEmbedder()
