@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import triage
+from supportdesk.core.triage.classify import route
 from supportdesk.core.vocabulary import ROLES
 
 from .helpers import NOW, ticket
@@ -145,6 +146,72 @@ def test_commercial_terms_go_to_sales_and_phone_minutes_to_review() -> None:
         "credits_usage",
         "phone_agent_review",
     )
+
+
+@pytest.mark.parametrize(
+    ("category", "text", "queue"),
+    [
+        # a purchase or a quote is the sales team's, even when it says how it will be paid
+        (
+            "billing",
+            "Please upgrade our account to Premium and charge the card we have on file.",
+            "sales",
+        ),
+        (
+            "billing",
+            "Could you send us a formal quote for 25 more licences, invoiced yearly?",
+            "sales",
+        ),
+        (
+            "billing",
+            "We'd like to add 15 seats for Harbor Dental; what would that run us?",
+            "sales",
+        ),
+        ("billing", "Graag een offerte voor 12 extra gebruikers, jaarlijks gefactureerd.", "sales"),
+        (
+            "billing",
+            "Ci servirebbe un preventivo per 20 licenze con fatturazione annuale.",
+            "sales",
+        ),
+        # money already spent or billed stays with billing, in any language
+        (
+            "billing",
+            "The invoice doesn't match the quote you sent: we were charged twice.",
+            "billing",
+        ),
+        (
+            "billing",
+            "La factura de octubre trae el IVA mal calculado, ¿pueden corregirla?",
+            "billing",
+        ),
+        (
+            "billing",
+            "Auf der Rechnung stehen 30 Lizenzen, wir haben 24. Bitte gutschreiben.",
+            "billing",
+        ),
+        (
+            "billing",
+            "Nous avons payé deux fois le même pack : merci de nous rembourser.",
+            "billing",
+        ),
+        # a receptionist agent answers calls: its minutes are reviewed as phone-agent minutes
+        (
+            "credits_usage",
+            "The AI receptionist for Keller Plumbing logged 900 minutes in May.",
+            "phone_agent_review",
+        ),
+        (
+            "credits_usage",
+            "Waarom zijn de belminuten van klant Visser zo hoog deze week?",
+            "phone_agent_review",
+        ),
+        ("credits_usage", "Why did Keller Plumbing burn 40k credits on Sunday?", "usage"),
+    ],
+)
+def test_routes_send_purchases_to_sales_and_receptionist_minutes_to_review(
+    category: str, text: str, queue: str
+) -> None:
+    assert route(category, text, POLICY)[0] == queue
 
 
 # --- severity ---------------------------------------------------------------------------------
