@@ -214,6 +214,25 @@ def test_routes_send_purchases_to_sales_and_receptionist_minutes_to_review(
     assert route(category, text, POLICY)[0] == queue
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # how-to and settings questions in the languages MSPs write in are setup
+        ("Comment changer le fuseau horaire par défaut pour tous nos utilisateurs ?", "setup"),
+        ("Hoe stel ik de standaardtaal in voor klant Bakker?", "setup"),
+        ("Come si imposta la lingua predefinita per un tenant?", "setup"),
+        ("Wo finde ich die Einstellung für die Aufbewahrungsdauer?", "setup"),
+        ("Jak ustawić domyślny model dla jednego klienta?", "setup"),
+        # training asked for in Polish, Spanish or Italian is enablement
+        ("Czy prowadzicie szkolenia dla naszych techników?", "enablement"),
+        ("Buscamos una formación para nuestro equipo de soporte.", "enablement"),
+        ("Organizzate un corso per i nostri tecnici?", "enablement"),
+    ],
+)
+def test_how_to_and_training_are_read_in_other_languages(text: str, category: str) -> None:
+    assert triage(ticket(text), POLICY, NOW).requests[0].category == category
+
+
 # --- severity ---------------------------------------------------------------------------------
 
 
