@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from supportdesk.core.policy import load_policy
-from supportdesk.core.triage.classify import rule_scores
+from supportdesk.core.triage.classify import classify, explain, rule_scores
+from supportdesk.core.triage.models import CATEGORIES
+from supportdesk.core.triage.ports import TextSignals
+from supportdesk.core.triage.text import reads_as_english
 
 POLICY = load_policy()
 
@@ -73,3 +76,59 @@ def test_a_user_denied_a_usage_or_billing_page_is_access(text: str) -> None:
 )
 def test_buying_more_or_paying_differently_is_billing(text: str) -> None:
     assert best(text) == "billing"
+
+
+# --- the text model is English-only: other languages lean on the policy's signals -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("Why did our credit usage double last week for the Alder tenant?", True),
+        ("The Teams connector for Whitlock posts every answer twice since Friday.", True),
+        ("Seit Montag verbraucht der Mandant Baumann doppelt so viele Credits wie sonst.", False),
+        ("Où peut-on régler la durée de conservation des conversations ?", False),
+        ("Dzień dobry, eksport raportu nie działa, a plik CSV jest pusty.", False),
+        ("all tenants down, 500 on everything since 11:02", True),  # terse English
+        # one English sentence inside a German mail still reads as English enough
+        ("Hallo, the usage page for our tenant is empty since Monday. Danke!", True),
+        ("SSO kaputt", True),  # too short to tell
+    ],
+)
+def test_reads_as_english(text: str, english: bool) -> None:
+    assert reads_as_english(text) is english
+
+
+def _model_leans(best: str, runner_up: str) -> TextSignals:
+    """A text model that gives `best` 0.6 and `runner_up` 0.1 (six to one: more than three
+    setup signal points outweigh at 0.4 per point, fewer than at 0.8), the rest evenly."""
+    rest = (1.0 - 0.7) / (len(CATEGORIES) - 2)
+    probs = {c: rest for c in CATEGORIES} | {best: 0.6, runner_up: 0.1}
+    return TextSignals(category=probs)
+
+
+def test_outside_english_the_policy_signals_weigh_more_against_the_model() -> None:
+    # Both texts: one how-to signal (3 setup points), a model leaning six to one towards access.
+    english = "How do I make the assistant always answer in Dutch for this tenant?"
+    dutch = "Hoe stel ik in dat de assistent altijd in het Nederlands antwoordt voor deze klant?"
+    assert rule_scores(english, POLICY).top()[0] == rule_scores(dutch, POLICY).top()[0] == "setup"
+    sure_access = _model_leans("access", "setup")
+
+    usual = classify(english, POLICY, sure_access)
+    assert usual.category == "access" and usual.other_language_weight is None
+    assert "classify.other_language" not in [rule for rule, _ in explain(usual, None, 0.5)]
+
+    other = classify(dutch, POLICY, sure_access)
+    assert other.category == "setup"
+    assert other.other_language_weight == POLICY.classification.other_language_rule_weight
+    assert "classify.other_language" in [rule for rule, _ in explain(other, None, 0.5)]
+
+    # a policy without the setting weighs every language the same
+    same = POLICY.model_copy(
+        update={
+            "classification": POLICY.classification.model_copy(
+                update={"other_language_rule_weight": None}
+            )
+        }
+    )
+    assert classify(dutch, same, sure_access).category == "access"

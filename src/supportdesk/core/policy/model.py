@@ -799,6 +799,10 @@ class Splitting(_Strict):
 class Classification(_Strict):
     #: How much one rule point counts against the model's log-probability when they combine.
     rule_weight: float = Field(default=1.2, ge=0)
+    #: The rule weight for a text that does not read as English (`text.reads_as_english`): the
+    #: sentence-embedding model was trained on English, so elsewhere the policy's own
+    #: signals (written in several languages) deserve more say. None: `rule_weight` everywhere.
+    other_language_rule_weight: float | None = Field(default=None, ge=0)
     #: Below this model confidence (unless the rules decide) the reasons say "low confidence".
     #: A model may carry its own tuned threshold, which then wins.
     low_confidence: float = Field(default=0.55, ge=0, le=1)

@@ -3,7 +3,10 @@
 Each category's signals add their weights when they match. With a model, the decision is the
 category maximising  log p_model(c) + rule_weight * rule_score(c)  (+ a small nudge for the
 requester's own choice), so strong policy evidence overrides a model and the model carries the
-paraphrases no rule lists. Without a model the rules decide alone.
+paraphrases no rule lists. A text that does not read as English (`text.reads_as_english`) uses
+the policy's `other_language_rule_weight` instead, when it has one: the embedding model was
+trained on English, the signals list words in several languages. Without a model the rules
+decide alone.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from supportdesk.core.policy.model import (
 )
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
-from supportdesk.core.triage.text import snippet
+from supportdesk.core.triage.text import reads_as_english, snippet
 
 #: How many rule points the requester's chosen category is worth: enough to break a tie,
 #: never enough to beat a real signal in the text.
@@ -101,6 +104,8 @@ class Classification:
     decided_by: str  # "rules", "model+rules", "model-cut", "hint", "default", "split"
     rules: RuleScores
     model_best: tuple[str | None, float] = (None, 0.0)
+    #: The rule weight used when the text did not read as English (None: the usual one).
+    other_language_weight: float | None = None
 
 
 def classify(
@@ -114,16 +119,21 @@ def classify(
     cfg = policy.classification
     best_rule, top, second = rules.top()
     if signals.category:
+        weight, other = cfg.rule_weight, False
+        if cfg.other_language_rule_weight is not None and not reads_as_english(text):
+            weight, other = cfg.other_language_rule_weight, True
         logits = {}
         for c in CATEGORIES:
             p = max(signals.category.get(c, 0.0), 1e-6)
             bonus = HINT_POINTS if c == hint else 0.0
-            logits[c] = math.log(p) + cfg.rule_weight * (rules.scores[c] + bonus)
+            logits[c] = math.log(p) + weight * (rules.scores[c] + bonus)
         m = max(logits.values())
         z = sum(math.exp(v - m) for v in logits.values())
         cat = max(CATEGORIES, key=logits.__getitem__)
         conf = math.exp(logits[cat] - m) / z
-        return Classification(cat, conf, "model+rules", rules, signals.best_category())
+        return Classification(
+            cat, conf, "model+rules", rules, signals.best_category(), weight if other else None
+        )
     if best_rule is not None:
         # Rules alone: the hint breaks ties and near-ties only.
         if hint is not None and hint != best_rule and rules.scores[hint] + HINT_POINTS > top:
@@ -154,6 +164,14 @@ def explain(c: Classification, hint: str | None, threshold: float) -> list[tuple
                 f"{c.category} at {c.confidence:.2f}",
             )
         )
+        if c.other_language_weight is not None:
+            out.append(
+                (
+                    "classify.other_language",
+                    "the text does not read as English and the text model was trained on "
+                    f"English: policy signals weigh {c.other_language_weight:g} per point",
+                )
+            )
     elif c.decided_by == "default":
         out.append(
             ("classify.default", "no signal matched; filed as technical for a person to check")
