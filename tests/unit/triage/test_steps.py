@@ -205,6 +205,16 @@ def test_commercial_terms_go_to_sales_and_phone_minutes_to_review() -> None:
             "Waarom zijn de belminuten van klant Visser zo hoog deze week?",
             "phone_agent_review",
         ),
+        (
+            "credits_usage",
+            "El agente de voz de Keller registró 900 minutos en mayo.",
+            "phone_agent_review",
+        ),
+        (
+            "credits_usage",
+            "Agent telefoniczny klienta Wrona naliczył 1 240 minut.",
+            "phone_agent_review",
+        ),
         ("credits_usage", "Why did Keller Plumbing burn 40k credits on Sunday?", "usage"),
     ],
 )
