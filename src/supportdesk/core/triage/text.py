@@ -28,7 +28,6 @@ def join_subject(subject: str, body: str) -> str:
     return subject or body
 
 
-
 #: Function words that are common in English tickets and rare in the other languages tickets
 #: arrive in ("in", "is", "we", "to", "of", "on", "my", "die", "per" are left out: they are words
 #: in Dutch, German, Polish, French or Italian too).
