@@ -296,6 +296,25 @@ def test_a_whole_tenant_blocked_is_severity_2_in_other_languages_too() -> None:
     assert triage(ticket(text), POLICY, NOW).requests[0].severity == 2
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seit heute Morgen bekommen alle Mitarbeiter der Kanzlei Roth nur noch einen Fehler 500.",
+        "Depuis ce matin, aucun collaborateur de la Boulangerie Petit ne peut se connecter.",
+        "Desde ayer todos los empleados de Ferretería Sol reciben un error al abrir el chat.",
+        "Nessun utente di Ottica Riva riesce a caricare documenti da lunedì: errore 500.",
+        "Od rana wszyscy pracownicy Kancelarii Nowak dostają błąd i nie mogą pracować.",
+    ],
+)
+def test_every_user_of_one_tenant_failing_is_severity_2_in_other_languages(text: str) -> None:
+    assert triage(ticket(text), POLICY, NOW).requests[0].severity == 2
+
+
+def test_everyone_named_without_an_impact_stays_severity_3_in_other_languages() -> None:
+    text = "Wie kann ich alle Mitarbeiter der Kanzlei Roth auf einmal in eine Gruppe einladen?"
+    assert triage(ticket(text), POLICY, NOW).requests[0].severity == 3
+
+
 # --- checklist --------------------------------------------------------------------------------
 
 
