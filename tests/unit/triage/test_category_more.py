@@ -132,3 +132,17 @@ def test_outside_english_the_policy_signals_weigh_more_against_the_model() -> No
         }
     )
     assert classify(dutch, same, sure_access).category == "access"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a bill that grew, but the ask is what consumed it: a usage question
+        "La facture du client Dupont a doublé : quels agents ont consommé autant en mars ?",
+        "La factura subió mucho: ¿qué flujo está gastando tanto en la clínica desde el lunes?",
+        "Koszty wzrosły dwukrotnie. Który agent zużywa najwięcej u klienta Wrona?",
+        "Die Rechnung ist doppelt so hoch: welcher Workflow hat bei Roth so viel verbraucht?",
+    ],
+)
+def test_what_consumed_it_is_a_usage_question_in_other_languages(text: str) -> None:
+    assert best(text) == "credits_usage"
