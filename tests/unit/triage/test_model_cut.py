@@ -71,7 +71,10 @@ def test_a_torn_ticket_becomes_two_requests_with_the_reason() -> None:
 
 
 def test_a_confident_model_is_not_second_guessed() -> None:
-    sure = {"credits_usage": 0.85, "billing": 0.1, "technical": 0.05}
+    cut = POLICY.splitting.model_cut
+    assert cut is not None
+    runner_up = cut.torn_min / 2  # below the policy's torn_min: the model is not torn
+    sure = {"credits_usage": 1.0 - 2 * runner_up, "billing": runner_up, "technical": runner_up}
     model = FakeModel(sure)
     d = triage(ticket(f"{USAGE} {MONEY}"), POLICY, NOW, model)
     assert len(d.requests) == 1
