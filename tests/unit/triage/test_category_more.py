@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage.classify import classify, explain, rule_scores
@@ -146,3 +150,10 @@ def test_outside_english_the_policy_signals_weigh_more_against_the_model() -> No
 )
 def test_what_consumed_it_is_a_usage_question_in_other_languages(text: str) -> None:
     assert best(text) == "credits_usage"
+
+
+@given(st.text(max_size=400))
+def test_reads_as_english_answers_for_any_text(text: str) -> None:
+    assert reads_as_english(text) in (True, False)
+    # a few words are always too few to tell
+    assert reads_as_english(" ".join(re.findall(r"\w+", text)[:5]))
