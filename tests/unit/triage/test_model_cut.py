@@ -12,6 +12,7 @@ from supportdesk.core.policy import load_policy
 from supportdesk.core.policy.model import ModelCut
 from supportdesk.core.triage import triage
 from supportdesk.core.triage.ports import TextSignals
+from supportdesk.core.triage.split import sentences
 
 from .helpers import NOW, ticket
 
@@ -52,7 +53,7 @@ class FakeModel:
         return [TextSignals(category=_reading(t)) for t in texts]
 
 
-def _policy(**cut: float) -> object:
+def _policy(**cut: object) -> object:
     splitting = POLICY.splitting
     assert splitting.model_cut is not None
     new_cut = splitting.model_cut.model_copy(update=cut)
@@ -68,6 +69,32 @@ def test_a_torn_ticket_becomes_two_requests_with_the_reason() -> None:
     split = [r.detail for r in d.reasons if r.rule == "split.mixed"]
     assert split and "text model read the whole message as either" in split[0]
     assert any(r.rule == "classify.model" and "this part alone" in r.detail for r in d.reasons)
+
+
+def test_two_asks_joined_inside_one_sentence_are_cut_at_the_clause() -> None:
+    one_sentence = (
+        "Our credits at Pinecrest Bakery fell from 30,000 to 4,000 between Monday and Tuesday, "
+        "and the card payment taken on the 2nd is $640 more than the invoice we were sent."
+    )
+    d = triage(ticket(one_sentence), POLICY, NOW, FakeModel())
+    assert [r.category for r in d.requests] == ["credits_usage", "billing"]
+    # without clause boundaries the one sentence has no boundary to cut at
+    d = triage(ticket(one_sentence), _policy(clauses=None), NOW, FakeModel())
+    assert len(d.requests) == 1
+
+
+def test_clause_boundaries_need_a_joining_word_after_the_comma() -> None:
+    cut = POLICY.splitting.model_cut
+    assert cut is not None and cut.clauses is not None
+    assert sentences("Usage fell, and the invoice is wrong. Thanks!", cut.clauses) == [
+        "Usage fell,",
+        "and the invoice is wrong.",
+        "Thanks!",
+    ]
+    # a list of items is not a clause boundary
+    assert sentences("Seats, credits and minutes all look wrong.", cut.clauses) == [
+        "Seats, credits and minutes all look wrong."
+    ]
 
 
 def test_a_confident_model_is_not_second_guessed() -> None:

@@ -771,12 +771,15 @@ class ModelCut(_Strict):
     those owners and the sentences after it as the other (each sentence counted from
     `sentence_confidence`), each side has at least `min_words` words and, read as a whole, is
     that owner's with at least `side_confidence`. The subject never stands alone. Sentences
-    and sides are read with the model's quick signals (no embedding), so the cut costs little."""
+    and sides are read with the model's quick signals (no embedding), so the cut costs little.
+    With `clauses`, a sentence is also cut where one of those patterns matches (e.g. ", and"
+    before a second ask), so two asks joined inside one sentence can be told apart."""
 
     torn_min: float = Field(default=0.2, gt=0, le=0.5)
     sentence_confidence: float = Field(default=0.6, ge=0, le=1)
     side_confidence: float = Field(default=0.7, ge=0, le=1)
     min_words: int = Field(default=8, ge=1)
+    clauses: Patterns | None = None
 
 
 class Splitting(_Strict):

@@ -345,7 +345,7 @@ def _torn_cut(
     owners = {classify.route(first, whole, policy)[0], classify.route(second, whole, policy)[0]}
     if len(owners) < 2 or p_second < cfg.torn_min:
         return None
-    texts = split.sentences(whole)
+    texts = split.sentences(whole, cfg.clauses)
     if len(texts) < 2:
         return None
     known = dict(zip(texts, quick(texts), strict=True))

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from supportdesk.core.policy.model import Policy, SentenceCut
+from supportdesk.core.policy.model import Patterns, Policy, SentenceCut
 from supportdesk.core.triage.classify import route, rule_scores
 
 
@@ -53,10 +53,24 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], len(text)], strict=True))
 
 
-def sentences(text: str) -> list[str]:
-    """The text's sentences, stripped, empty ones dropped."""
-    found = (text[a:b].strip() for a, b in _sentence_spans(text))
+def sentences(text: str, clauses: Patterns | None = None) -> list[str]:
+    """The text's sentences, stripped, empty ones dropped; with `clauses`, each sentence is
+    cut further where one of those patterns matches (the match itself is dropped)."""
+    found = [text[a:b].strip() for a, b in _sentence_spans(text)]
+    if clauses is not None:
+        found = [part.strip() for sentence in found for part in _cut_at(sentence, clauses)]
     return [s for s in found if s]
+
+
+def _cut_at(text: str, patterns: Patterns) -> list[str]:
+    """`text` in pieces, cut out at each match of `patterns` (in order, non-overlapping)."""
+    pieces, start = [], 0
+    for m in sorted(patterns.finditer_each(text), key=lambda m: m.start()):
+        if m.start() >= start:
+            pieces.append(text[start : m.start()])
+            start = m.end()
+    pieces.append(text[start:])
+    return pieces
 
 
 def sentence_cuts(text: str, policy: Policy) -> list[int]:
