@@ -119,9 +119,10 @@ def classify(
     cfg = policy.classification
     best_rule, top, second = rules.top()
     if signals.category:
-        weight, other = cfg.rule_weight, False
+        other = None  # the other-language rule weight, when it applies to this text
         if cfg.other_language_rule_weight is not None and not reads_as_english(text):
-            weight, other = cfg.other_language_rule_weight, True
+            other = cfg.other_language_rule_weight
+        weight = cfg.rule_weight if other is None else other
         logits = {}
         for c in CATEGORIES:
             p = max(signals.category.get(c, 0.0), 1e-6)
@@ -131,9 +132,7 @@ def classify(
         z = sum(math.exp(v - m) for v in logits.values())
         cat = max(CATEGORIES, key=logits.__getitem__)
         conf = math.exp(logits[cat] - m) / z
-        return Classification(
-            cat, conf, "model+rules", rules, signals.best_category(), weight if other else None
-        )
+        return Classification(cat, conf, "model+rules", rules, signals.best_category(), other)
     if best_rule is not None:
         # Rules alone: the hint breaks ties and near-ties only.
         if hint is not None and hint != best_rule and rules.scores[hint] + HINT_POINTS > top:
