@@ -19,6 +19,7 @@ from supportdesk.core.policy.model import (
     Matcher,
     Policy,
     Signal,
+    lower,
     per_policy,
     prepare_matchers,
     search_each,
@@ -120,7 +121,7 @@ def classify(
     best_rule, top, second = rules.top()
     if signals.category:
         other = None  # the other-language rule weight, when it applies to this text
-        if cfg.other_language_rule_weight is not None and not reads_as_english(text):
+        if cfg.other_language_rule_weight is not None and not reads_as_english(text, lower(text)):
             other = cfg.other_language_rule_weight
         weight = cfg.rule_weight if other is None else other
         logits = {}
