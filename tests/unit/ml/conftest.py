@@ -32,6 +32,12 @@ def embedder() -> MiniLMEmbedder:
     return MiniLMEmbedder()
 
 
+@pytest.fixture(scope="session")
+def float_embedder() -> MiniLMEmbedder:
+    """The float compute path (not the default)."""
+    return MiniLMEmbedder(compute="float")
+
+
 class CountingEmbedder:
     """A fake embedder: deterministic vectors from the text hash, and a count of texts seen."""
 

@@ -38,6 +38,22 @@ def test_deterministic_and_independent_of_batching(embedder: MiniLMEmbedder) -> 
     np.testing.assert_allclose(together, reversed_order, atol=1e-5)
 
 
+def test_float_path_batches_padded_texts_and_runs_batches_side_by_side() -> None:
+    """The float path pads small batches (vectors equal to a text run alone up to rounding);
+    a call of many batches spreads them over the pool, and every row still lands on its text."""
+    two = MiniLMEmbedder(compute="float", threads=2)
+    assert two.batch_size > 1
+    texts = TEXTS + [
+        f"Ticket {n}: export to {w} failed {n} times" for n, w in enumerate("abcdefghij")
+    ]
+    pooled = two.embed(texts)
+    assert np.array_equal(pooled, two.embed(texts))
+    alone = np.vstack([two.embed([t]) for t in texts])
+    np.testing.assert_allclose(pooled, alone, atol=1e-5)
+    one_thread = MiniLMEmbedder(compute="float", threads=1)
+    np.testing.assert_allclose(one_thread.embed(texts), pooled, atol=1e-5)
+
+
 def test_similar_meanings_are_closer(embedder: MiniLMEmbedder) -> None:
     assert_paraphrases_closer(embedder)
 
