@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from supportdesk.core.policy.model import Policy, lower
+from supportdesk.core.policy.model import (
+    Matcher,
+    Policy,
+    Signal,
+    lower,
+    per_policy,
+    prepare_matchers,
+    search_each,
+)
 from supportdesk.core.triage.ports import TextSignals
 from supportdesk.core.triage.text import snippet
 
@@ -33,23 +41,20 @@ def assess(
             )
     impact: bool | None = None
     least = max(policy.severity)
-    for level in sorted(policy.severity):
-        spec = policy.severity[level]
-        for sig in spec.signals:
-            m = sig.search(text, lowered)
-            if m is None:
-                continue
-            if level == least:
-                # signals of the least severe level narrow the scope ("just me"): no gate
-                return SeverityFinding(
-                    level, sig.label or sig.pattern, snippet(text, m.start(), m.end())
-                )
-            if impact is None:
-                impact = policy.severity_impact.first_match(text, lowered) is not None
-            if impact:
-                return SeverityFinding(
-                    level, sig.label or sig.pattern, snippet(text, m.start(), m.end())
-                )
+    levels, sigs, matchers = _signals_of(policy)
+    for i, m in search_each(matchers, text, lowered):  # in policy order, one literal scan
+        level, sig = levels[i], sigs[i]
+        if level == least:
+            # signals of the least severe level narrow the scope ("just me"): no gate
+            return SeverityFinding(
+                level, sig.label or sig.pattern, snippet(text, m.start(), m.end())
+            )
+        if impact is None:
+            impact = policy.severity_impact.first_match(text, lowered) is not None
+        if impact:
+            return SeverityFinding(
+                level, sig.label or sig.pattern, snippet(text, m.start(), m.end())
+            )
     if signals is not None and signals.severity:
         guess, p = max(signals.severity.items(), key=lambda kv: kv[1])
         if p >= policy.classification.severity_model_confidence:
@@ -58,3 +63,21 @@ def assess(
             )
     default = policy.categories[category].default_severity
     return SeverityFinding(default, "no broad impact described", "")
+
+
+_Signals = tuple[tuple[int, ...], tuple[Signal, ...], tuple[Matcher, ...]]
+
+
+@per_policy
+def _signals_of(policy: Policy) -> _Signals:
+    """The policy's severity signals, most severe level first, each level in policy order
+    (every matcher of the policy is built first: one literal automaton)."""
+    prepare_matchers(policy)
+    pairs = [
+        (level, sig) for level in sorted(policy.severity) for sig in policy.severity[level].signals
+    ]
+    return (
+        tuple(level for level, _ in pairs),
+        tuple(sig for _, sig in pairs),
+        tuple(sig.matcher for _, sig in pairs),
+    )

@@ -87,16 +87,28 @@ def sentence_cuts(text: str, policy: Policy) -> list[int]:
         return []
     starts = [a for a, _ in spans]
     sentences = [text[a:b] for a, b in spans]
-    queues = [_clear_queue(s, policy, cut) for s in sentences]
+    # One sentence of each cut pair must ask something: where neither of two neighbours asks,
+    # their queues are never needed (reading a sentence's signals is the costly step).
+    asking = [cut.asks.first_match(s) is not None for s in sentences]
+    queues: dict[int, str | None] = {}
+
+    def queue(i: int) -> str | None:
+        if i not in queues:
+            queues[i] = _clear_queue(sentences[i], policy, cut)
+        return queues[i]
+
     out = []
     for i in range(1, len(sentences)):
-        before, after = queues[i - 1], queues[i]
+        if not (asking[i - 1] or asking[i]):
+            continue
+        before = queue(i - 1)
+        after = queue(i) if before is not None else None
         if before is None or after is None or before == after:
             continue
         if cut.support_queue not in (before, after) or {before, after} & set(cut.never_queues):
             continue
-        other = sentences[i] if before == cut.support_queue else sentences[i - 1]
-        if cut.asks.first_match(other):
+        other = i if before == cut.support_queue else i - 1
+        if asking[other]:
             out.append(starts[i])
     return out
 
