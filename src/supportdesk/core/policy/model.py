@@ -782,6 +782,24 @@ class ModelCut(_Strict):
     clauses: Patterns | None = None
 
 
+class AskCut(_Strict):
+    """A second request the markers miss because it is one sentence asking another team for an
+    action: a ticket read as one request for one of `from_queues` (a product problem for the
+    support queue) whose later sentences (or clauses, cut at `clauses`) ask for something
+    (`asks`) that is an action of `category`'s team (`actions`: a refund, a credit on an
+    invoice, a corrected invoice, a cancellation, a quote) becomes two requests: the problem,
+    and those sentences as `category` (routed as usual: a quote goes to sales). The first
+    sentence (where the subject sits) is never cut off, and the problem keeps at least
+    `min_words` words."""
+
+    category: str = "billing"
+    from_queues: tuple[str, ...] = ("support",)
+    asks: Patterns
+    actions: Patterns
+    clauses: Patterns | None = None
+    min_words: int = Field(default=6, ge=1)
+
+
 class Splitting(_Strict):
     """Where a message may hold a second request: explicit markers between asks, and (optional)
     guarded cuts between sentences that ask different teams."""
@@ -797,6 +815,7 @@ class Splitting(_Strict):
     pleasantries: Patterns | None = None
     sentence_cut: SentenceCut | None = None
     model_cut: ModelCut | None = None
+    ask_cut: AskCut | None = None
 
 
 class Classification(_Strict):
@@ -878,6 +897,13 @@ class Policy(_Strict):
         for q in (cut.support_queue, *cut.never_queues) if cut else ():
             if q not in self.queues:
                 raise ValueError(f"splitting.sentence_cut names unknown queue {q!r}")
+        ask = self.splitting.ask_cut
+        if ask is not None:
+            if ask.category not in self.categories:
+                raise ValueError(f"splitting.ask_cut names unknown category {ask.category!r}")
+            for q in ask.from_queues:
+                if q not in self.queues:
+                    raise ValueError(f"splitting.ask_cut names unknown queue {q!r}")
         if not self.support_path:
             raise ValueError("support_path needs at least one rule")
         last = self.support_path[-1]
@@ -949,6 +975,8 @@ def prepare_matchers(policy: Policy) -> None:
     lists: list[Patterns | None] = [policy.severity_impact, policy.severity_workaround]
     if policy.splitting.sentence_cut is not None:
         lists.append(policy.splitting.sentence_cut.asks)
+    if policy.splitting.ask_cut is not None:
+        lists += [policy.splitting.ask_cut.asks, policy.splitting.ask_cut.actions]
     signals = [s for cat in policy.categories.values() for s in cat.signals]
     signals += [s for level in policy.severity.values() for s in level.signals]
     for cat in policy.categories.values():

@@ -23,7 +23,7 @@ from supportdesk.core.triage.models import (
     TriageDecision,
 )
 from supportdesk.core.triage.ports import QuickTextModel, RulesOnlyModel, TextModel, TextSignals
-from supportdesk.core.triage.text import clean, join_subject
+from supportdesk.core.triage.text import clean, join_subject, snippet
 
 
 class TriageInputError(ValueError):
@@ -165,6 +165,18 @@ def decide(
             how = (
                 " (no marker between them: the text model read the whole message as either, "
                 "and its sentences line up on either side of one boundary)"
+            )
+        elif any(p[1].decided_by == "ask-cut" for p in parts):
+            text, asked = next(p for p in parts if p[1].decided_by == "ask-cut")
+            m = (
+                policy.splitting.ask_cut.actions.first_match(text)
+                if policy.splitting.ask_cut
+                else None
+            )
+            quote = snippet(text, m.start(), m.end()) if m else text
+            how = (
+                f" (no marker between them: {quote!r} asks the {asked.category} team for an "
+                "action of its own)"
             )
         why(
             "split.mixed",
@@ -321,7 +333,38 @@ def _requests(
     if whole not in scored:
         (scored[whole],) = model.predict([whole])
     c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
-    return _torn_cut(prepared, policy, scored[whole], model, rules) or [(whole, c)]
+    return (
+        _torn_cut(prepared, policy, scored[whole], model, rules)
+        or _ask_cut(whole, c, policy, rules)
+        or [(whole, c)]
+    )
+
+
+def _ask_cut(
+    whole: str, c: classify.Classification, policy: Policy, rules: _RuleMemo
+) -> list[tuple[str, classify.Classification]] | None:
+    """Two requests where the markers saw one (`Splitting.ask_cut`): a product problem whose
+    later sentences ask another team for an action of its own ("…every call returns 503. We'll
+    want a credit on this month's invoice."). The problem keeps the whole text's reading; the
+    asking sentences are the cut category's, decided by the policy's words. None when there is
+    no such cut."""
+    cfg = policy.splitting.ask_cut
+    if cfg is None or classify.route(c.category, whole, policy)[0] not in cfg.from_queues:
+        return None
+    texts = split.sentences(whole, cfg.clauses)
+    asking = [
+        i
+        for i, t in enumerate(texts)
+        if i > 0 and cfg.actions.first_match(t) and cfg.asks.first_match(t)
+    ]
+    if not asking:
+        return None
+    problem = " ".join(t for i, t in enumerate(texts) if i not in asking)
+    ask = " ".join(texts[i] for i in asking)
+    if _words(problem) < cfg.min_words:
+        return None
+    cut = classify.Classification(cfg.category, 1.0, "ask-cut", rules[ask])
+    return [(problem, c), (ask, cut)]
 
 
 def _torn_cut(

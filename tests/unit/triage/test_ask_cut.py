@@ -1,0 +1,110 @@
+"""The ask cut: a product problem whose later sentence asks billing or sales for an action of
+its own (a refund, a credit, a corrected invoice, a cancellation, a quote) is two requests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from supportdesk.core.policy import load_policy
+from supportdesk.core.triage import triage
+from supportdesk.core.triage.ports import TextSignals
+
+from .helpers import NOW, ticket
+
+POLICY = load_policy()
+WITHOUT = POLICY.model_copy(
+    update={"splitting": POLICY.splitting.model_copy(update={"ask_cut": None})}
+)
+
+
+class ReadsAs:
+    """A text model that reads every text as one category (and has no quick signals, so the
+    model cut stays out of the way): the whole ticket's reading is what the ask cut starts from."""
+
+    name = "fake"
+
+    def __init__(self, category: str) -> None:
+        self.category = category
+
+    def predict(self, texts: Sequence[str]) -> list[TextSignals]:
+        others = {"technical", "access", "billing", "credits_usage"} - {self.category}
+        reading = {self.category: 0.97, **dict.fromkeys(others, 0.01)}
+        return [TextSignals(category=reading) for _ in texts]
+
+
+OUTAGE_AND_CREDIT = (
+    "Nobody in any of our 30 tenants gets a chat response since 09:10 UTC, every request returns "
+    "'Service unavailable (503)' after sign-in. We'll want a credit on this month's invoice for "
+    "the platform subscription."
+)
+
+
+def test_an_outage_with_a_credit_asked_for_is_two_requests() -> None:
+    d = triage(ticket(OUTAGE_AND_CREDIT), POLICY, NOW, ReadsAs("technical"))
+    assert [(r.category, r.queue) for r in d.requests] == [
+        ("technical", "support"),
+        ("billing", "billing"),
+    ]
+    assert d.requests[1].text.startswith("We'll want a credit")
+    assert "Service unavailable" in d.requests[0].text
+    mixed = next(r.detail for r in d.reasons if r.rule == "split.mixed")
+    assert "asks the billing team for an action of its own" in mixed
+    assert "credit on this month" in mixed
+
+
+def test_the_policy_decides_it() -> None:
+    assert len(triage(ticket(OUTAGE_AND_CREDIT), WITHOUT, NOW, ReadsAs("technical")).requests) == 1
+
+
+def test_a_sign_in_problem_and_a_cancellation() -> None:
+    text = (
+        "The password reset email never arrives for my admin login at Fernhill Dental. "
+        "Please cancel our subscription for the Phone Agent add-on at the end of the month."
+    )
+    d = triage(ticket(text), POLICY, NOW, ReadsAs("access"))
+    assert [r.category for r in d.requests] == ["access", "billing"]
+
+
+def test_a_quote_goes_to_sales() -> None:
+    text = (
+        "The HubSpot connector shows 'Not available on your plan' when I enable it for Lumen "
+        "Realty, other connectors work fine. If it is a paid add-on, could you send us a quote?"
+    )
+    d = triage(ticket(text), POLICY, NOW, ReadsAs("integration"))
+    assert [r.queue for r in d.requests] == ["support", "sales"]
+
+
+def test_money_words_that_ask_nothing_stay_with_the_problem() -> None:
+    text = (
+        "Since Monday the portal's invoice page crashes with error 500 for every user. "
+        "The refund button next to each invoice does nothing either."
+    )
+    assert len(triage(ticket(text), POLICY, NOW, ReadsAs("technical")).requests) == 1
+
+
+def test_a_usage_question_with_a_refund_asked_stays_one_request() -> None:
+    # from the support queue only: money asks after usage context are too often one request
+    text = (
+        "We bought a 50k credit pack for Driftwood Hotels on 12 March by mistake, they left us "
+        "two days later. Nothing has been used from it. Can we get it refunded?"
+    )
+    usage = ReadsAs("credits_usage")
+    assert len(triage(ticket(text), POLICY, NOW, usage).requests) == 1
+    cut = POLICY.splitting.ask_cut
+    assert cut is not None
+    wider = POLICY.model_copy(
+        update={
+            "splitting": POLICY.splitting.model_copy(
+                update={"ask_cut": cut.model_copy(update={"from_queues": ("support", "usage")})}
+            )
+        }
+    )
+    assert len(triage(ticket(text), wider, NOW, usage).requests) == 2
+
+
+def test_an_ask_in_the_first_sentence_is_not_cut_off() -> None:
+    text = (
+        "Please refund the SSO add-on on invoice 4471, because SAML sign-in has never worked "
+        "for anyone at Orchard Legal since we bought it."
+    )
+    assert len(triage(ticket(text), POLICY, NOW, ReadsAs("access")).requests) == 1
