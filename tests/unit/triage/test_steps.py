@@ -114,6 +114,30 @@ def test_a_greeting_or_sign_off_paragraph_is_never_a_request_of_its_own() -> Non
     assert not pleasantry("best practices workshop", POLICY)
 
 
+def test_greetings_and_sign_offs_in_every_language_of_the_policy() -> None:
+    """A Polish greeting on its own line was once read as a billing request of its own."""
+    from supportdesk.core.triage.split import pleasantry, segments
+
+    text = (
+        "Dzień dobry,\n\nod 20 listopada klient Kowalczyk Meble zużywa trzy razy więcej "
+        "kredytów niż wcześniej. Co zużywa te kredyty?\n\nPozdrawiam,\nAnna Wójcik"
+    )
+    assert segments(text, POLICY) == [text]
+    for piece in (
+        "Dzień dobry,",
+        "Witam,",
+        "Z poważaniem,\nKarol Zieliński",
+        "Oi, tudo bem?",
+        "Cumprimentos,\nRita",
+        "Grüezi,",
+        "Liebe Grüße,\nJonas",
+        "Salut,",
+        "Vriendelijke groet,\nSanne",
+    ):
+        assert pleasantry(piece, POLICY), piece
+    assert not pleasantry("Witam, faktura 2026-0934 jest błędna", POLICY)
+
+
 def test_a_date_like_1_juli_is_not_a_numbered_list() -> None:
     from supportdesk.core.triage.split import segments
 
