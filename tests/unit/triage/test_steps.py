@@ -138,6 +138,31 @@ def test_greetings_and_sign_offs_in_every_language_of_the_policy() -> None:
     assert not pleasantry("Witam, faktura 2026-0934 jest błędna", POLICY)
 
 
+def test_a_signature_block_after_a_sign_off_is_not_a_request() -> None:
+    from supportdesk.core.triage.split import pleasantry, segments
+
+    for block in (
+        "Kind regards, Priya Chandran Accounts Manager | Harrowgate IT Services",
+        "Cordialement,\nThomas Girard\nLyon Infogérance",
+        "Thanks, Priya -- Priya Raman | Service Delivery Lead | Kestrel MSP | +44 20 7946 0000",
+    ):
+        assert pleasantry(block, POLICY, signature=True), block
+        assert not pleasantry(block, POLICY), block  # only where a message ends
+    # a sign-off that goes on to ask, or ends a sentence, is still an ask; a bullet is a bullet
+    for piece in (
+        "Thanks, please also send the W-9 for our vendor file",
+        "Thanks, and the refund for invoice 5512 never arrived.",
+        "- the receipt for our last card payment never arrived",
+    ):
+        assert not pleasantry(piece, POLICY, signature=True), piece
+    text = (
+        "Hello,\n\nOn our consolidated invoice HZ-5532 there is a line for 14 tenant workspaces, "
+        "but we only had 12 tenants live in October.\n\n"
+        "Kind regards,\nPriya Chandran\nAccounts Manager | Harrowgate IT Services"
+    )
+    assert len(segments(text, POLICY)) == 1
+
+
 def test_a_date_like_1_juli_is_not_a_numbered_list() -> None:
     from supportdesk.core.triage.split import segments
 

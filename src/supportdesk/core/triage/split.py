@@ -31,12 +31,12 @@ def segments(text: str, policy: Policy) -> list[str]:
     pieces = [p for p in pieces if p.strip()]
     minimum = policy.splitting.min_segment_chars
 
-    def stands_alone(piece: str) -> bool:
-        return len(piece.strip()) >= minimum and not pleasantry(piece, policy)
+    def stands_alone(piece: str, last: bool = False) -> bool:
+        return len(piece.strip()) >= minimum and not pleasantry(piece, policy, signature=last)
 
     out: list[str] = []
-    for piece in pieces:
-        if out and not (stands_alone(out[-1]) and stands_alone(piece)):
+    for i, piece in enumerate(pieces):
+        if out and not (stands_alone(out[-1]) and stands_alone(piece, i == len(pieces) - 1)):
             out[-1] = out[-1] + piece
         else:
             out.append(piece)
@@ -124,17 +124,42 @@ def _clear_queue(sentence: str, policy: Policy, cut: SentenceCut) -> str | None:
 #: After the pleasantries are removed, a piece of at most this many words (a name, a title)
 #: says nothing of its own.
 PLEASANTRY_MAX_WORDS = 3
+#: A sign-off block ("Kind regards, Priya Chandran, Accounts Manager | Harrowgate IT Services"):
+#: it opens with a pleasantry, ends no sentence and asks nothing, in at most this many words.
+SIGN_OFF_MAX_WORDS = 16
+_OPENS_WITH_WORD = re.compile(r"[\W_]*\w")
+_SENTENCE = re.compile(r"[.!?]")
 
 
-def pleasantry(piece: str, policy: Policy) -> bool:
-    """True when the piece is only greetings, thanks or a sign-off (plus a name or two)."""
+def pleasantry(piece: str, policy: Policy, *, signature: bool = False) -> bool:
+    """True when the piece is only greetings, thanks or a sign-off plus a name or two; or, when
+    it ends the message (`signature`), a sign-off followed by a signature block (a name, a
+    title, a company, a phone number)."""
     patterns = policy.splitting.pleasantries
     if patterns is None:
         return False
     rest = patterns.sub_each(" ", piece)
     if len(rest) == len(piece):
         return False
-    return len(re.findall(r"\w+", rest)) <= PLEASANTRY_MAX_WORDS
+    words = len(re.findall(r"\w+", rest))
+    if words <= PLEASANTRY_MAX_WORDS:
+        return True
+    if not signature or words > SIGN_OFF_MAX_WORDS or _SENTENCE.search(piece):
+        return False
+    if not _sign_off(piece, patterns):
+        return False
+    cut = policy.splitting.sentence_cut  # its request phrases: a sign-off asks for nothing
+    return cut is None or cut.asks.first_match(piece) is None
+
+
+def _sign_off(piece: str, patterns: Patterns) -> bool:
+    """The piece opens with a pleasantry word ("Regards", "Cordialement", "Thanks"), not with
+    punctuation alone (a bullet's dash)."""
+    head = _OPENS_WITH_WORD.match(piece)
+    if head is None:
+        return False
+    start = head.end() - 1
+    return any(m.start() == start for m in patterns.finditer_each(piece))
 
 
 @dataclass(frozen=True)
