@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import triage
+from supportdesk.core.triage.ports import TextSignals
 from supportdesk.core.triage.split import segments, sentence_cuts
 
 from .helpers import NOW, ticket
@@ -105,3 +108,34 @@ def test_the_sentence_cut_is_policy_data() -> None:
     stricter = load_policy_text(policy.replace("    min_score: 3\n", "    min_score: 50\n", 1))
     assert sentence_cuts(text, stricter) == []
     assert len(sentence_cuts(text, POLICY)) == 1
+
+
+class _ReadsShortAsBilling:
+    """A model sure of everything: a short piece is billing, the rest technical."""
+
+    name = "fake"
+
+    def predict(self, texts: Sequence[str]) -> list[TextSignals]:
+        def reading(t: str) -> dict[str, float]:
+            top = "billing" if len(t.split()) < 8 else "technical"
+            return {top: 0.9, ("technical" if top == "billing" else "billing"): 0.1}
+
+        return [TextSignals(category=reading(t)) for t in texts]
+
+
+def test_a_short_piece_is_no_request_on_the_model_s_word_alone() -> None:
+    text = (
+        "The Teams bot at Halloway Dental stopped answering anyone since the 9am deploy, every "
+        "message times out.\n\nSent from my iPhone"
+    )
+    model = _ReadsShortAsBilling()
+    assert POLICY.splitting.model_min_words == 8
+    assert len(segments(text, POLICY)) == 2
+    assert [r.category for r in triage(ticket(text), POLICY, NOW, model).requests] == ["technical"]
+    every = POLICY.model_copy(
+        update={"splitting": POLICY.splitting.model_copy(update={"model_min_words": 1})}
+    )
+    assert [r.category for r in triage(ticket(text), every, NOW, model).requests] == [
+        "technical",
+        "billing",
+    ]

@@ -810,6 +810,10 @@ class Splitting(_Strict):
     min_confidence: float = Field(default=0.7, ge=0, le=1)
     #: …or its best category's policy signals reach this score.
     min_rule_score: float = Field(default=2.0, ge=0)
+    #: The classifier's confidence counts only for a piece of at least this many words: a
+    #: shorter one (a signature, "Sent from my iPhone", a call note's header) stands alone on
+    #: the policy's signals alone. 1: every piece.
+    model_min_words: int = Field(default=1, ge=1)
     #: Greetings, thanks and sign-offs: a piece that is nothing but these (and a name or two)
     #: is never a request of its own; it joins its neighbour.
     pleasantries: Patterns | None = None

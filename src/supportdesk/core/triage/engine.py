@@ -298,10 +298,13 @@ def _parts(
     """The pieces of a ticket grouped by owning queue (`split.group`)."""
 
     def keyer(piece: str) -> str | None:
-        """The owning queue of a piece the classifier is sure about, else None."""
+        """The owning queue of a piece the classifier is sure about, else None: by the policy's
+        signals, or by the model when the piece has words enough to read."""
         c = classify.classify(piece, policy, scored.get(piece, TextSignals()), rules=rules[piece])
         cfg = policy.splitting
-        sure = c.confidence >= cfg.min_confidence or c.rules.top()[1] >= cfg.min_rule_score
+        sure = c.rules.top()[1] >= cfg.min_rule_score or (
+            c.confidence >= cfg.min_confidence and _words(piece) >= cfg.model_min_words
+        )
         if c.decided_by == "default" or not sure:
             return None
         return classify.route(c.category, piece, policy)[0]
