@@ -163,6 +163,22 @@ def test_a_signature_block_after_a_sign_off_is_not_a_request() -> None:
     assert len(segments(text, POLICY)) == 1
 
 
+def test_a_forwarded_mail_header_is_not_a_request() -> None:
+    from supportdesk.core.triage.split import pleasantry, segments
+
+    header = (
+        "---------- Forwarded message ---------\nFrom: Rachel Ortiz <rortiz@quillink.example>\n"
+        "Subject: AI bill??"
+    )
+    assert pleasantry(header, POLICY)
+    assert pleasantry(
+        "-----Ursprüngliche Nachricht-----\nVon: Jonas Berg\nBetreff: Rechnung", POLICY
+    )
+    assert not pleasantry("From the dashboard the usage doubled on the 3rd at Pinecrest", POLICY)
+    text = header + "\n\nHi Tom, our usage screen says we've used 92% of our allowance already."
+    assert len(segments(text, POLICY)) == 1
+
+
 def test_a_date_like_1_juli_is_not_a_numbered_list() -> None:
     from supportdesk.core.triage.split import segments
 
