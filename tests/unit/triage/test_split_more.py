@@ -139,3 +139,15 @@ def test_a_short_piece_is_no_request_on_the_model_s_word_alone() -> None:
         "technical",
         "billing",
     ]
+
+
+def test_a_follow_up_that_names_no_route_goes_where_the_message_sends_its_category() -> None:
+    # the second piece says nothing of phone agents: on its own it would route to the usage
+    # queue by default and split one phone-agent question in two
+    text = (
+        "For the phone agent at Birchfield Veterinary: are minutes counted from pickup or from "
+        "the first ring?\n\nAnd does time on hold count toward the monthly usage allowance as well?"
+    )
+    assert len(segments(text, POLICY)) == 2
+    d = triage(ticket(text), POLICY, NOW)
+    assert [(r.category, r.queue) for r in d.requests] == [("credits_usage", "phone_agent_review")]

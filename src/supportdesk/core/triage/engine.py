@@ -307,7 +307,13 @@ def _parts(
         )
         if c.decided_by == "default" or not sure:
             return None
-        return classify.route(c.category, piece, policy)[0]
+        queue, rule = classify.route(c.category, piece, policy)
+        if rule is None:
+            # The piece names none of its category's routes ("And does time on hold count
+            # toward the minutes?" after a phone-agent question): it goes where the message
+            # sends that category, not to the category's default queue by omission.
+            queue = classify.route(c.category, prepared.whole, policy)[0]
+        return queue
 
     return split.group(prepared.pieces, keyer)
 
