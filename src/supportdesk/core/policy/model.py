@@ -973,6 +973,21 @@ def per_policy(build: Callable[[Policy], _T]) -> Callable[[Policy], _T]:
     return get
 
 
+_K = TypeVar("_K")
+
+
+def signal_table(
+    pairs: Sequence[tuple[_K, Signal]],
+) -> tuple[tuple[_K, ...], tuple[Signal, ...], tuple[Matcher, ...]]:
+    """(keys, signals, matchers) of `(key, signal)` pairs, in order: what `search_each` walks,
+    and what each match it yields stands for."""
+    return (
+        tuple(key for key, _ in pairs),
+        tuple(sig for _, sig in pairs),
+        tuple(sig.matcher for _, sig in pairs),
+    )
+
+
 def prepare_matchers(policy: Policy) -> None:
     """Build every matcher of `policy` now, so the literal scan is built once for all of them
     (not again each time a decision first meets another pattern list)."""

@@ -23,6 +23,7 @@ from supportdesk.core.policy.model import (
     per_policy,
     prepare_matchers,
     search_each,
+    signal_table,
 )
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
@@ -90,11 +91,8 @@ def signals_of(policy: Policy) -> _Signals:
     """The policy's category signals, flattened in policy order (every matcher of the policy is
     built first: one literal automaton)."""
     prepare_matchers(policy)
-    pairs = [(name, sig) for name, cat in policy.categories.items() for sig in cat.signals]
-    return (
-        tuple(name for name, _ in pairs),
-        tuple(sig for _, sig in pairs),
-        tuple(sig.matcher for _, sig in pairs),
+    return signal_table(
+        [(name, sig) for name, cat in policy.categories.items() for sig in cat.signals]
     )
 
 

@@ -12,6 +12,7 @@ from supportdesk.core.policy.model import (
     per_policy,
     prepare_matchers,
     search_each,
+    signal_table,
 )
 from supportdesk.core.triage.ports import TextSignals
 from supportdesk.core.triage.text import snippet
@@ -73,11 +74,5 @@ def _signals_of(policy: Policy) -> _Signals:
     """The policy's severity signals, most severe level first, each level in policy order
     (every matcher of the policy is built first: one literal automaton)."""
     prepare_matchers(policy)
-    pairs = [
-        (level, sig) for level in sorted(policy.severity) for sig in policy.severity[level].signals
-    ]
-    return (
-        tuple(level for level, _ in pairs),
-        tuple(sig for _, sig in pairs),
-        tuple(sig.matcher for _, sig in pairs),
-    )
+    levels = sorted(policy.severity)
+    return signal_table([(lvl, sig) for lvl in levels for sig in policy.severity[lvl].signals])
