@@ -50,6 +50,7 @@ def test_an_outage_with_a_credit_asked_for_is_two_requests() -> None:
     mixed = next(r.detail for r in d.reasons if r.rule == "split.mixed")
     assert "asks the billing team for an action of its own" in mixed
     assert "credit on this month" in mixed
+    assert any(r.rule == "classify.ask_cut" and r.request == 1 for r in d.reasons)
 
 
 def test_the_policy_decides_it() -> None:

@@ -100,7 +100,7 @@ def signals_of(policy: Policy) -> _Signals:
 class Classification:
     category: str
     confidence: float
-    decided_by: str  # "rules", "model+rules", "model-cut", "hint", "default", "split"
+    decided_by: str  # "rules", "model+rules", "model-cut", "ask-cut", "hint", "default", "split"
     rules: RuleScores
     model_best: tuple[str | None, float] = (None, 0.0)
     #: The rule weight used when the text did not read as English (None: the usual one).
@@ -170,6 +170,14 @@ def explain(c: Classification, hint: str | None, threshold: float) -> list[tuple
                     f"English: policy signals weigh {c.other_language_weight:g} per point",
                 )
             )
+    elif c.decided_by == "ask-cut":
+        out.append(
+            (
+                "classify.ask_cut",
+                f"this part asks the {c.category} team for an action of its own (a refund, a "
+                "credit, a corrected invoice, a cancellation, a quote): policy splitting.ask_cut",
+            )
+        )
     elif c.decided_by == "default":
         out.append(
             ("classify.default", "no signal matched; filed as technical for a person to check")
