@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import triage
 from supportdesk.core.triage.ports import TextSignals
-from supportdesk.core.triage.split import segments, sentence_cuts
+from supportdesk.core.triage.split import segments, sentence_cuts, sentences
 
 from .helpers import NOW, ticket
 
@@ -151,3 +151,20 @@ def test_a_follow_up_that_names_no_route_goes_where_the_message_sends_its_catego
     assert len(segments(text, POLICY)) == 2
     d = triage(ticket(text), POLICY, NOW)
     assert [(r.category, r.queue) for r in d.requests] == [("credits_usage", "phone_agent_review")]
+
+
+def test_terse_lowercase_text_still_has_sentences() -> None:
+    text = (
+        "cant get into the portal myself, the mfa code never shows up. greyfield bakery is "
+        "closing for good, cancel their tenant pls"
+    )
+    assert sentences(text) == [
+        "cant get into the portal myself, the mfa code never shows up.",
+        "greyfield bakery is closing for good, cancel their tenant pls",
+    ]
+    for one in (
+        "we use it for chat, workflows etc. and it works",
+        "lots of things, e.g. the chat and the workflows",
+        "it is faster vs. the old one, incl. exports",
+    ):
+        assert sentences(one) == [one], one

@@ -44,7 +44,14 @@ def segments(text: str, policy: Policy) -> list[str]:
 
 
 #: Where one sentence ends and the next begins (a capital letter, digit or opening quote next).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“¿¡(]?[A-Z0-9À-Ý])")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?=[\"'“¿¡(]?[A-Z0-9À-Ý])"
+    # terse writing without capitals ("mfa code never shows up. greyfield is closing, cancel
+    # their tenant pls"): after a word of 2+ letters that is no abbreviation (etc., incl.,
+    # approx., vs., ca., no.)
+    r"|(?<=[a-z]{2}[.!?])(?<!etc\.)(?<!ncl\.)(?<!rox\.)(?<! vs\.)(?<! ca\.)(?<! no\.)"
+    r"\s+(?=[a-zà-ý])"
+)
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
