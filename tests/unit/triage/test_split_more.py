@@ -168,3 +168,20 @@ def test_terse_lowercase_text_still_has_sentences() -> None:
         "it is faster vs. the old one, incl. exports",
     ):
         assert sentences(one) == [one], one
+
+
+def test_a_call_note_s_bullets_are_notes_not_asks() -> None:
+    notes = (
+        "- Harlow Plumbing's phone receptionist shows ~1,900 minutes for October\n"
+        "- they take maybe 300 calls a month, two minutes each\n"
+        "- wants to know what was counted"
+    )
+    call = "Inbound call 15:05 CT, Marcus from Prairie Wire.\n" + notes
+    assert len(segments(call, POLICY)) == 1
+    assert len(segments("Anruf 08:15 MEZ, Frau Köhler.\n" + notes, POLICY)) == 1
+    # the same lines in a message that is no call note are a list of asks
+    assert len(segments("Questions:\n" + notes, POLICY)) == 3
+    plain = POLICY.model_copy(
+        update={"splitting": POLICY.splitting.model_copy(update={"call_notes": None})}
+    )
+    assert len(segments(call, plain)) == 4  # the header line, then each bullet

@@ -820,6 +820,10 @@ class Splitting(_Strict):
     sentence_cut: SentenceCut | None = None
     model_cut: ModelCut | None = None
     ask_cut: AskCut | None = None
+    #: A message that opens like a call note (one of these in its first lines) is one call
+    #: written down: its bulleted lines are the agent's notes, not a list of asks, and do not cut
+    #: it (other markers still do).
+    call_notes: Patterns | None = None
 
 
 class Classification(_Strict):
@@ -996,6 +1000,7 @@ def prepare_matchers(policy: Policy) -> None:
         lists.append(policy.splitting.sentence_cut.asks)
     if policy.splitting.ask_cut is not None:
         lists += [policy.splitting.ask_cut.asks, policy.splitting.ask_cut.actions]
+    lists.append(policy.splitting.call_notes)
     signals = [s for cat in policy.categories.values() for s in cat.signals]
     signals += [s for level in policy.severity.values() for s in level.signals]
     for cat in policy.categories.values():

@@ -22,7 +22,11 @@ def segments(text: str, policy: Policy) -> list[str]:
     """The text cut where each marker match ends and between sentences that ask different
     teams; pieces shorter than the policy minimum join their neighbour."""
     cuts = {0, len(text)}
+    notes = policy.splitting.call_notes
+    call_note = notes is not None and notes.first_match(text[:CALL_NOTE_HEAD]) is not None
     for m in policy.splitting.markers.finditer_each(text):
+        if call_note and _BULLET.match(text, m.end()):
+            continue  # a call note's bullets are the notes of one call, not a list of asks
         if 0 < m.end() < len(text):
             cuts.add(m.end())
     cuts.update(c for c in sentence_cuts(text, policy) if 0 < c < len(text))
@@ -42,6 +46,11 @@ def segments(text: str, policy: Policy) -> list[str]:
             out.append(piece)
     return [p.strip() for p in out] or [text.strip()]
 
+
+#: A call note is recognised by `Splitting.call_notes` within this many first characters.
+CALL_NOTE_HEAD = 200
+#: A cut that a bulleted line follows.
+_BULLET = re.compile(r"\s*[-•*–]\s")
 
 #: Where one sentence ends and the next begins (a capital letter, digit or opening quote next).
 _SENTENCE_END = re.compile(
