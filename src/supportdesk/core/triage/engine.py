@@ -7,7 +7,6 @@ check for missing information (accepted requests only), and compute the first-re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,7 +22,7 @@ from supportdesk.core.triage.models import (
     TriageDecision,
 )
 from supportdesk.core.triage.ports import QuickTextModel, RulesOnlyModel, TextModel, TextSignals
-from supportdesk.core.triage.text import clean, join_subject, snippet
+from supportdesk.core.triage.text import clean, join_subject, snippet, word_count
 
 
 class TriageInputError(ValueError):
@@ -303,7 +302,7 @@ def _parts(
         c = classify.classify(piece, policy, scored.get(piece, TextSignals()), rules=rules[piece])
         cfg = policy.splitting
         sure = c.rules.top()[1] >= cfg.min_rule_score or (
-            c.confidence >= cfg.min_confidence and _words(piece) >= cfg.model_min_words
+            c.confidence >= cfg.min_confidence and word_count(piece) >= cfg.model_min_words
         )
         if c.decided_by == "default" or not sure:
             return None
@@ -362,15 +361,14 @@ def _ask_cut(
         return None
     texts = split.sentences(whole, cfg.clauses)
     asking = [
-        i
+        i > 0 and cfg.actions.first_match(t) is not None and cfg.asks.first_match(t) is not None
         for i, t in enumerate(texts)
-        if i > 0 and cfg.actions.first_match(t) and cfg.asks.first_match(t)
     ]
-    if not asking:
+    if not any(asking):
         return None
-    problem = " ".join(t for i, t in enumerate(texts) if i not in asking)
-    ask = " ".join(texts[i] for i in asking)
-    if _words(problem) < cfg.min_words:
+    problem = " ".join(t for t, a in zip(texts, asking, strict=True) if not a)
+    ask = " ".join(t for t, a in zip(texts, asking, strict=True) if a)
+    if word_count(problem) < cfg.min_words:
         return None
     cut = classify.Classification(cfg.category, 1.0, "ask-cut", rules[ask])
     return [(problem, c), (ask, cut)]
@@ -412,7 +410,7 @@ def _torn_cut(
     subject = (prepared.ticket.subject or "").strip()
     for i in range(1, len(texts)):
         left, right = " ".join(texts[:i]), " ".join(texts[i:])
-        if left == subject or min(_words(left), _words(right)) < cfg.min_words:
+        if left == subject or min(word_count(left), word_count(right)) < cfg.min_words:
             continue
         before, after = set(queues[:i]) - {None}, set(queues[i:]) - {None}
         if len(before) != 1 or len(after) != 1 or before == after or before | after != owners:
@@ -425,13 +423,6 @@ def _torn_cut(
             out.append((text, replace(c, decided_by="model-cut")))
         return out
     return None
-
-
-_WORD = re.compile(r"\w+")
-
-
-def _words(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def _best_for_queue(

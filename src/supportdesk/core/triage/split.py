@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from supportdesk.core.policy.model import Patterns, Policy, SentenceCut
 from supportdesk.core.triage.classify import route, rule_scores
+from supportdesk.core.triage.text import word_count
 
 
 def segments(text: str, policy: Policy) -> list[str]:
@@ -157,7 +158,7 @@ def pleasantry(piece: str, policy: Policy, *, signature: bool = False) -> bool:
     rest = patterns.sub_each(" ", piece)
     if len(rest) == len(piece):
         return False
-    words = len(re.findall(r"\w+", rest))
+    words = word_count(rest)
     if words <= PLEASANTRY_MAX_WORDS:
         return True
     if not signature or words > SIGN_OFF_MAX_WORDS or _SENTENCE.search(piece):

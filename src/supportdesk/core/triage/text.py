@@ -40,6 +40,13 @@ _FUNCTION_WORDS = re.compile(
     r"non|sono|gli|della|n[ãa]o|os|um|uma|voc[êe]|nie|si[ęe]|jest|dla|jak|czy|oraz)\b"
 )
 _WORDS = re.compile(r"\w+")
+
+
+def word_count(text: str) -> int:
+    """How many words (runs of letters, digits or underscores) `text` has."""
+    return len(_WORDS.findall(text))
+
+
 #: Shorter texts are too short to tell and count as English.
 ENGLISH_MIN_WORDS = 6
 
@@ -54,4 +61,4 @@ def reads_as_english(text: str, lowered: str | None = None) -> bool:
     english = sum(1 for word in found if word)
     if english >= len(found) - english:
         return True
-    return len(_WORDS.findall(text)) < ENGLISH_MIN_WORDS
+    return word_count(text) < ENGLISH_MIN_WORDS
