@@ -136,6 +136,9 @@ def test_greetings_and_sign_offs_in_every_language_of_the_policy() -> None:
     ):
         assert pleasantry(piece, POLICY), piece
     assert not pleasantry("Witam, faktura 2026-0934 jest błędna", POLICY)
+    # abbreviated sign-offs count only where a sign-off stands: before a comma or a line end
+    assert pleasantry("LG,\nJonas", POLICY)
+    assert not pleasantry("LG monitor broken", POLICY)
 
 
 def test_a_signature_block_after_a_sign_off_is_not_a_request() -> None:
