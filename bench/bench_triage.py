@@ -11,9 +11,10 @@ hit the embedding cache):
 - batch: tickets per second of `supportdesk triage FILE` in a fresh process over the whole corpus
   (start-up, reading, embedding in batches, deciding, writing);
 - replay: tickets per second re-deciding the corpus under the policy when the embeddings are
-  already known (a policy replay never re-embeds), and its CPU time per ticket (less sensitive
-  to other processes on a shared box than wall time); `--replay-only` measures just this, with
-  the embeddings computed once beforehand;
+  already known (a policy replay never re-embeds), with `triage_parallel` (one process per core,
+  the replay's figure) and with `triage_many` in this one process, whose CPU time per ticket is
+  also printed (less sensitive to other processes on a shared box than wall time);
+  `--replay-only` measures just these, with the embeddings computed once beforehand;
 - peak memory of the batch process (max RSS), and its CPU seconds (user + system: on a shared
   box, less sensitive to other processes than wall time).
 
@@ -74,6 +75,15 @@ def timed_replay(
     return len(tickets) / wall, (time.process_time() - cpu) / len(tickets)
 
 
+def print_replay(replay: list, replay_one: list, replay_cpu: list, workers: int) -> None:
+    med = statistics.median
+    print(f"replay with known embeddings, {workers} processes {med(replay):.0f} tickets/s")
+    print(
+        f"replay with known embeddings, 1 process  {med(replay_one):.0f} tickets/s "
+        f"(CPU {med(replay_cpu) * 1000:.3f} ms per ticket)"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -84,6 +94,7 @@ def main() -> None:
     from supportdesk.core.policy import load_policy
     from supportdesk.core.triage import TicketIn, triage, triage_many
     from supportdesk.ml.model import load_default_model
+    from supportdesk.triage_parallel import default_workers, triage_parallel
 
     rows = corpus_tickets(args.corpus)
     tickets = [TicketIn.model_validate(r) for r in rows]
@@ -94,15 +105,13 @@ def main() -> None:
     if args.replay_only:
         model = load_default_model()
         triage_many(tickets, policy, now, model)  # every embedding is now known
-        replay, replay_cpu = [], []
+        replay, replay_one, replay_cpu = [], [], []
         for _ in range(args.runs):
+            replay.append(timed_replay(tickets, policy, now, model, triage_parallel)[0])
             rate, cpu = timed_replay(tickets, policy, now, model, triage_many)
-            replay.append(rate)
+            replay_one.append(rate)
             replay_cpu.append(cpu)
-        print(
-            f"replay with known embeddings            {statistics.median(replay):.0f} tickets/s "
-            f"(CPU {statistics.median(replay_cpu) * 1000:.3f} ms per ticket)"
-        )
+        print_replay(replay, replay_one, replay_cpu, default_workers())
         load = os.getloadavg()
         print(f"load avg at the end {load[0]:.2f} {load[1]:.2f}")
         return
@@ -115,7 +124,7 @@ def main() -> None:
         ready = [timed_cli(one)[0] for _ in range(args.runs)]
         batch_runs = [timed_cli(batch) for _ in range(args.runs)]
 
-    live_p50, live_p99, replay, replay_cpu = [], [], [], []
+    live_p50, live_p99, replay, replay_one, replay_cpu = [], [], [], [], []
     for _ in range(args.runs):
         model = load_default_model()  # a fresh cache: every text is new
         lat = []
@@ -126,8 +135,10 @@ def main() -> None:
         qs = statistics.quantiles(lat, n=100)
         live_p50.append(qs[49] * 1000)
         live_p99.append(qs[98] * 1000)
-        rate, cpu = timed_replay(tickets, policy, now, model, triage_many)  # embeddings known
-        replay.append(rate)
+        # the embeddings are now known
+        replay.append(timed_replay(tickets, policy, now, model, triage_parallel)[0])
+        rate, cpu = timed_replay(tickets, policy, now, model, triage_many)
+        replay_one.append(rate)
         replay_cpu.append(cpu)
 
     med = statistics.median
@@ -140,10 +151,7 @@ def main() -> None:
         f"(peak RSS {max(m for _, m, _ in batch_runs) / 1024:.0f} MiB, "
         f"CPU {med(c for _, _, c in batch_runs):.1f} s)"
     )
-    print(
-        f"replay with known embeddings            {med(replay):.0f} tickets/s "
-        f"(CPU {med(replay_cpu) * 1000:.3f} ms per ticket)"
-    )
+    print_replay(replay, replay_one, replay_cpu, default_workers())
     load = os.getloadavg()
     print(f"load avg at the end {load[0]:.2f} {load[1]:.2f}")
 

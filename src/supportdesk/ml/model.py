@@ -184,6 +184,10 @@ class EmbeddingTextModel:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.cache.embed(self.embedder, texts)
 
+    def knows(self, texts: Sequence[str]) -> bool:
+        """Whether every text's vector is cached: `predict` would not run the network."""
+        return all(t in self.cache for t in texts)
+
     def _lexical(self, texts: Sequence[str]) -> np.ndarray:
         """The lexical head's probabilities, remembered per text like the embeddings (a replay
         under a new policy recomputes neither)."""

@@ -47,6 +47,21 @@ def test_predict_uses_the_cache(embedder: MiniLMEmbedder, heads: Path) -> None:
     assert first == second
 
 
+def test_knows_says_whether_predict_would_run_the_network(
+    embedder: MiniLMEmbedder, heads: Path
+) -> None:
+    model = EmbeddingTextModel(embedder, HeadBundle.load(heads))
+    texts = ["SCIM push fails for one tenant", "Where is the invoice for May?"]
+    assert not model.knows(texts)
+    model.predict(texts[:1])
+    assert model.knows(texts[:1]) and not model.knows(texts)
+    before = embedder.texts_embedded
+    model.predict(texts[:1])
+    assert embedder.texts_embedded == before
+    model.predict(texts)
+    assert model.knows(texts) and model.knows([])
+
+
 def test_load_default_model_with_explicit_head(heads: Path) -> None:
     model = load_default_model(heads)
     assert model.heads.embedder_id == model.embedder.id

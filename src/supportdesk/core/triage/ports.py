@@ -48,6 +48,14 @@ class QuickTextModel(TextModel, Protocol):
     def predict_quick(self, texts: Sequence[str]) -> list[TextSignals]: ...
 
 
+class KnowingTextModel(TextModel, Protocol):
+    """A model that can tell whether `predict` would run its costly part for these texts (for
+    the shipped model: whether every sentence embedding is cached). A forked batch worker
+    answers known texts itself and sends the others to the process that owns the model."""
+
+    def knows(self, texts: Sequence[str]) -> bool: ...
+
+
 class RulesOnlyModel:
     """A model with no opinion: triage then rests on the policy rules alone."""
 
@@ -55,3 +63,7 @@ class RulesOnlyModel:
 
     def predict(self, texts: Sequence[str]) -> list[TextSignals]:
         return [TextSignals() for _ in texts]
+
+    def knows(self, texts: Sequence[str]) -> bool:
+        """Always: answering costs nothing (see `KnowingTextModel`)."""
+        return True
