@@ -157,3 +157,18 @@ def test_reads_as_english_answers_for_any_text(text: str) -> None:
     assert reads_as_english(text) in (True, False)
     # a few words are always too few to tell
     assert reads_as_english(" ".join(re.findall(r"\w+", text)[:5]))
+
+
+def test_the_english_word_credit_is_not_also_read_as_another_language() -> None:
+    """"credit(s)" counts once, as the English credits signal; the other-languages signal is for
+    crédit, crédits, créditos and the like."""
+    labels = [s.label for s in POLICY.categories["credits_usage"].signals]
+    assert "usage (other languages)" in labels
+    for text, other in [
+        ("Please credit the duplicate add-on on invoice INV-44120.", False),
+        ("Our credits ran out on Tuesday.", False),
+        ("Les crédits de notre client ont disparu.", True),
+        ("Los créditos se agotaron el martes.", True),
+    ]:
+        labels = {e.label for e in rule_scores(text, POLICY).evidence}
+        assert ("usage (other languages)" in labels) is other, text
