@@ -172,3 +172,18 @@ def test_the_english_word_credit_is_not_also_read_as_another_language() -> None:
     ]:
         labels = {e.label for e in rule_scores(text, POLICY).evidence}
         assert ("usage (other languages)" in labels) is other, text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("The failed run still charged 1,200 credits from the Fulton balance.", "credits_usage"),
+        ("The newsletter app charges credits for blank runs, why?", "credits_usage"),
+        ("Invoice 4471 charged us twice for the same month.", "billing"),
+        ("We were charged for 40,000 extra credits we never used.", "billing"),
+    ],
+)
+def test_charging_credits_is_consumption_charging_money_is_billing(
+    text: str, category: str
+) -> None:
+    assert best(text) == category
