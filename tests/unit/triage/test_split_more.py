@@ -42,6 +42,16 @@ def test_a_money_sentence_that_asks_nothing_stays_with_the_problem() -> None:
     assert len(triage(ticket(text), POLICY, NOW).requests) == 1
 
 
+def test_a_money_error_stated_as_a_fact_asks_for_its_correction() -> None:
+    text = (
+        "The Teams bot for Alder Law answers every message twice since Monday. "
+        "The October invoice charged us for two Teams add-ons, they have one workspace."
+    )
+    assert len(sentence_cuts(text, POLICY)) == 1
+    d = triage(ticket(text), POLICY, NOW)
+    assert [r.queue for r in d.requests] == ["support", "billing"]
+
+
 def test_usage_and_billing_sentences_are_never_cut_without_a_marker() -> None:
     # The usage/billing boundary mixes within single requests too often to cut on signals alone.
     text = (
