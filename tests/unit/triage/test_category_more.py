@@ -37,6 +37,20 @@ def test_a_defect_in_a_usage_or_billing_screen_is_technical(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "The credit balance widget on our dashboard shows 'NaN' instead of a number since Monday.",
+        "Since the redesign the estimated cost column shows $0.00 for every tenant while the "
+        "credits column moves. Looks like a display bug.",
+        "The month-end projection card is obviously wrong for Alder Law: it says 48 million "
+        "credits.",
+    ],
+)
+def test_a_usage_figure_shown_wrong_is_a_defect(text: str) -> None:
+    assert best(text) == "technical"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Why did our credit usage double last week for the Alder tenant?",
         "Please send a usage report for each tenant for October.",
         "Can you explain the overage charge on the November invoice?",
@@ -160,7 +174,7 @@ def test_reads_as_english_answers_for_any_text(text: str) -> None:
 
 
 def test_the_english_word_credit_is_not_also_read_as_another_language() -> None:
-    """"credit(s)" counts once, as the English credits signal; the other-languages signal is for
+    """ "credit(s)" counts once, as the English credits signal; the other-languages signal is for
     crédit, crédits, créditos and the like."""
     labels = [s.label for s in POLICY.categories["credits_usage"].signals]
     assert "usage (other languages)" in labels
