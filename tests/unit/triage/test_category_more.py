@@ -40,6 +40,9 @@ def test_a_defect_in_a_usage_or_billing_screen_is_technical(text: str) -> None:
         "The credit balance widget on our dashboard shows 'NaN' instead of a number since Monday.",
         "Since the redesign the estimated cost column shows $0.00 for every tenant while the "
         "credits column moves. Looks like a display bug.",
+        "The usage cost chart shows a yen sign instead of dollars since the weekend, the CFO asks "
+        "if they are being billed in yen. Please fix the display.",
+        "Download PDF on any invoice opens a tab with 'Error 404 - resource not found'.",
         "The month-end projection card is obviously wrong for Alder Law: it says 48 million "
         "credits.",
     ],
@@ -201,3 +204,12 @@ def test_charging_credits_is_consumption_charging_money_is_billing(
     text: str, category: str
 ) -> None:
     assert best(text) == category
+
+
+def test_saying_it_is_no_payment_problem_counts_for_the_defect() -> None:
+    text = (
+        "Every chat at Summit Ridge fails with 'Entitlement check failed' since your billing "
+        "migration; their invoice was paid, so this isn't a payment problem."
+    )
+    labels = {e.label for e in rule_scores(text, POLICY).evidence if e.category == "technical"}
+    assert "not a usage question" in labels
