@@ -52,6 +52,15 @@ def test_a_money_error_stated_as_a_fact_asks_for_its_correction() -> None:
     assert [r.queue for r in d.requests] == ["support", "billing"]
 
 
+def test_on_the_money_side_starts_a_new_piece() -> None:
+    text = (
+        "Could someone look at why the image runs at Greyfriars use ten times the credits? "
+        "On the money side, their November invoice lists an add-on we never enabled."
+    )
+    pieces = segments(text, POLICY)
+    assert len(pieces) == 2 and pieces[1].startswith("On the money side")
+
+
 def test_usage_and_billing_sentences_are_never_cut_without_a_marker() -> None:
     # The usage/billing boundary mixes within single requests too often to cut on signals alone.
     text = (
