@@ -61,6 +61,15 @@ def test_on_the_money_side_starts_a_new_piece() -> None:
     assert len(pieces) == 2 and pieces[1].startswith("On the money side")
 
 
+def test_a_clause_after_a_semicolon_that_says_also_starts_a_new_piece() -> None:
+    text = (
+        "Brightwater Dental's credit consumption tripled on 21 December and nobody can tell "
+        "which workflow did it; the December invoice also bills 40 seats for 32 users."
+    )
+    pieces = segments(text, POLICY)
+    assert len(pieces) == 2 and pieces[1].startswith("the December invoice also")
+
+
 def test_usage_and_billing_sentences_are_never_cut_without_a_marker() -> None:
     # The usage/billing boundary mixes within single requests too often to cut on signals alone.
     text = (
