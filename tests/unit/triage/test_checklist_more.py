@@ -1,0 +1,53 @@
+"""What a billing request already says: its request type and its invoice, in the languages
+tickets arrive in, are not asked for again."""
+
+from __future__ import annotations
+
+import pytest
+
+from supportdesk.core.policy import load_policy
+from supportdesk.core.triage import triage
+
+from .helpers import NOW, ticket
+
+POLICY = load_policy()
+
+
+def billing_missing(text: str) -> list[str]:
+    d = triage(ticket(text, subject="Invoice question"), POLICY, NOW)
+    assert [r.category for r in d.requests] == ["billing"], d.requests
+    return d.requests[0].missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Invoice 88104 for Harbor Dental has a late fee on it; we paid on time.",
+        "Die Rechnung RE-2026-1187 für das Premium-Paket: bitte kündigen Sie das Abo.",
+        "Na fatura 2026-08812 o pacote aparece duas vezes. Solicito o estorno da cobrança.",
+        "Na fakturze FV/2026/01/042 za pakiet Premium brakuje NIP. Prosimy o korektę faktury.",
+        "Invoice INV-4471 shows 60 seats for Harbor Dental, but we're at 52 seats.",
+    ],
+)
+def test_the_request_type_is_read_in_other_words_and_languages(text: str) -> None:
+    assert "billing_request_type" not in billing_missing(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our Dec 1 payment for the Standard plan failed, please retry the card.",
+        "We need the receipt for the June payment of the Premium plan, please send it.",
+        "Pourriez-vous envoyer le reçu du prélèvement du 5 septembre pour l'abonnement Premium ?",
+        "Our VAT number is missing on the Premium plan invoices since July, please reissue them.",
+    ],
+)
+def test_a_payment_date_or_a_period_names_the_invoice(text: str) -> None:
+    assert "invoice_reference" not in billing_missing(text)
+
+
+def test_a_billing_request_that_names_nothing_is_still_asked() -> None:
+    missing = billing_missing(
+        "Something is off with our billing for the Premium plan, please help."
+    )
+    assert "invoice_reference" in missing
