@@ -51,3 +51,27 @@ def test_a_billing_request_that_names_nothing_is_still_asked() -> None:
         "Something is off with our billing for the Premium plan, please help."
     )
     assert "invoice_reference" in missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Waarom is het verbruik van De Vries Accountants deze week ineens verdubbeld?",
+        "Zużycie kredytów u klienta Kowalczyk Transport wzrosło w listopadzie trzykrotnie.",
+        "Koszty za listopad u klienta Hurtownia Nowak są wyższe niż za cały październik.",
+        "Tamarack Builders used 60% of their credits in the first week of May. Why so heavy?",
+    ],
+)
+def test_a_period_in_other_words_dates_a_usage_question(text: str) -> None:
+    d = triage(ticket(text, subject="Credits"), POLICY, NOW)
+    assert d.requests[0].category == "credits_usage"
+    assert "date_time" not in d.requests[0].missing
+
+
+def test_a_question_about_next_month_in_general_is_still_undated() -> None:
+    d = triage(
+        ticket("Does a tenant's unused allowance roll over to the next month or is it lost?"),
+        POLICY,
+        NOW,
+    )
+    assert "date_time" in d.requests[0].missing

@@ -89,7 +89,13 @@ _FOREIGN_RELATIVE = (
     r"la settimana scorsa|heute (?:morgen|fr[üu]h)|vorige woche|letzte woche|seit (?:dem|gestern|"
     r"heute)|desde (?:ayer|hoy|el|la|hace|ontem|hoje|o|a)|depuis (?:hier|ce|le|la|lundi)|"
     r"sinds|dalle \d|dal \d|wczoraj|dzisiaj|dzi[śs]|od wczoraj|esta ma[ñn]ana|esta manh[ãa]|"
-    r"semana pasada|semana passada)"
+    r"semana pasada|semana passada|deze (?:maand|week)|vorige maand|afgelopen (?:maand|week)|"
+    r"ce mois|le mois dernier|este mes|el mes pasado|este m[êe]s|m[êe]s passado|questo mese|"
+    r"il mese scorso|diesen monat|diese woche|dieser woche|w tym (?:tygodniu|miesi[ąa]cu)|"
+    r"w zesz[łl]ym (?:tygodniu|miesi[ąa]cu)|w (?:styczniu|lutym|marcu|kwietniu|maju|czerwcu|"
+    r"lipcu|sierpniu|wrze[śs]niu|pa[źz]dzierniku|listopadzie|grudniu)|za (?:stycze[nń]|luty|"
+    r"marzec|kwiecie[nń]|maj|czerwiec|lipiec|sierpie[nń]|wrzesie[nń]|pa[źz]dziernik|listopad|"
+    r"grudzie[nń]))"
 )
 _DATE_TIME = re.compile(
     # numeric dates and times need no word boundary after them (e.g. "2026-08-03T00:00Z", "12.03.")
@@ -100,6 +106,7 @@ _DATE_TIME = re.compile(
     r"evening|week|month|weekend|cycle|period|quarter|year)|last (?:night|week|month|weekend|cycle|"
     r"period|quarter|year|billing period|few days|couple of days|\d+ days)|all week|overnight|"
     r"earlier today|over the (?:\w+ )?weekend|weekend|"
+    r"(?:first|second|third|last) week of|"
     r"since (?:the|last|yesterday|this|[0-9]|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|"
     r"jul|aug|sep|oct|nov|dec)|\d+\s+(?:hours?|days?|weeks?|minutes?)\s+ago|"
     r"(?:on )?the \d{1,2}(?:st|nd|rd|th)|"
