@@ -75,3 +75,18 @@ def test_a_question_about_next_month_in_general_is_still_undated() -> None:
         NOW,
     )
     assert "date_time" in d.requests[0].missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Depuis ce matin aucun utilisateur de notre client Pharmacie Delorme n'arrive à se "
+        "connecter via SSO.",
+        "Bij onze klant Van Dijk ziet de technicus geen tenants meer na de rolwijziging in SSO.",
+        "Derek Holt left the company two weeks ago and he still has access to the Mesquite tenant.",
+    ],
+)
+def test_what_happened_is_read_in_other_words_and_languages(text: str) -> None:
+    d = triage(ticket(text, subject="SSO"), POLICY, NOW)
+    assert d.requests[0].category == "access"
+    assert "actual_behavior" not in d.requests[0].missing
