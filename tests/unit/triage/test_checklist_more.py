@@ -90,3 +90,20 @@ def test_what_happened_is_read_in_other_words_and_languages(text: str) -> None:
     d = triage(ticket(text, subject="SSO"), POLICY, NOW)
     assert d.requests[0].category == "access"
     assert "actual_behavior" not in d.requests[0].missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our provisioning script calls GET /v1/tenants for our own partner account and gets 403 "
+        "Forbidden since the 18th.",
+        "Via onze PSA-koppeling komt elk webhook-event dubbel binnen. Dat geldt voor alle "
+        "tenants.",
+        "Since 02:00 we receive no workflow.completed webhooks for any tenant; other events "
+        "still arrive.",
+    ],
+)
+def test_our_own_account_or_every_tenant_answers_which_tenant(text: str) -> None:
+    d = triage(ticket(text, subject="API"), POLICY, NOW)
+    assert d.requests[0].category == "integration"
+    assert "affected_tenant" not in d.requests[0].missing

@@ -50,14 +50,20 @@ _NOT_CUSTOMER_WORDS = frozenset(
 
 _ALL_TENANTS = re.compile(
     r"\b(?:all|every|across|each)\s+(?:(?:\d+\s+)?of\s+)?(?:our|my|the)?\s*(?:\d+\s+)?"
-    r"(?:tenants?|clients?|customers?|workspaces?)\b|\baccount[- ]wide\b|\bacross the board\b",
+    r"(?:tenants?|clients?|customers?|workspaces?)\b|\baccount[- ]wide\b|\bacross the board\b|"
+    r"\bany (?:of (?:our|the|my) )?(?:tenants?|clients?|customers?)\b|"
+    r"\b(?:alle|todos (?:los|os|nuestros|nossos)|tous (?:les|nos)|tutti i|wszystki\w+|allen)\s+"
+    r"(?:\w+\s+)?(?:tenants?|klanten|kunden|mandanten|clientes|clients|clienti|klient\w*)\b",
     re.IGNORECASE,
 )
 _OUR_ACCOUNT = re.compile(
     r"\b(?:our|my)\s+(?:whole\s+|entire\s+|own\s+)?(?:internal\s+)?(?:account|workspace|org|"
     r"organi[sz]ation|company|msp|portal|instance|usage|credits?|balance|allowance)\b|"
     r"\b(?:nuestra cuenta|nossa conta|notre compte|unser(?:em|es)? konto|ons account|"
-    r"nostro account|naszym koncie|naszego konta)\b",
+    r"nostro account|naszym koncie|naszego konta)\b|"
+    r"\bour own (?:partner |internal )?(?:account|api key|key|middleware|script|service|tooling)\b|"
+    r"\bour internal \w+|\bno (?:client|tenant|customer)(?: tenant)? (?:is )?involved\b|"
+    r"\bnothing to do with (?:any|a) (?:client|tenant|customer)\b",
     re.IGNORECASE,
 )
 
