@@ -1,7 +1,9 @@
 """Training of the heads (`supportdesk model train`), and the held-out comparison with the baseline.
 
-1. Load the corpus; keep single-request lines (a two-request label describes segments of the text
-   we do not see here). Split them by id: ~20% held-out test, the rest training.
+1. Load the corpus; keep single-request lines whole, and of the two-request lines the parts the
+   policy's rules cut them into, each labelled with its expected request (`ml/segments.py`).
+   Split them by id: ~20% held-out test (single-request lines only, as before), the rest
+   training.
 2. On the training part only: 5 folds by id choose the L2 strength of each head (out-of-fold
    accuracy), and the out-of-fold category predictions tune the confidence threshold (the lowest
    threshold at which accepted predictions reach the target accuracy).
@@ -36,6 +38,7 @@ from supportdesk.ml.corpus import (
 from supportdesk.ml.embedder import Embedder, MiniLMEmbedder
 from supportdesk.ml.head import SoftmaxHead, TrainConfig, train_softmax
 from supportdesk.ml.model import SEVERITIES, HeadBundle, LexicalHead, mix_proba
+from supportdesk.ml.segments import segment_items
 
 FOLDS = 5
 #: Weight of the TF-IDF head's category probabilities in the shipped mix
@@ -125,6 +128,8 @@ class TrainReport:
     single: int
     multi_skipped: int
     train: int
+    #: training texts that are parts of two-request lines (`segment_items`), in `train`
+    segments: int
     test: int
     l2: dict[str, float]
     threshold: float
@@ -144,8 +149,9 @@ class TrainReport:
         out = [
             f"corpus   {self.corpus_sha256[:16]}  {len(self.files)} file(s), {self.lines} lines, "
             f"{len(self.bad_lines)} bad",
-            f"used     {self.single} single-request lines ({self.multi_skipped} multi-request "
-            f"skipped): {self.train} train / {self.test} held-out test",
+            f"used     {self.single} single-request lines and {self.segments} parts of the "
+            f"{self.multi_skipped} multi-request lines: {self.train} train (parts included) / "
+            f"{self.test} held-out test",
             f"l2       category {self.l2['category']:g}, severity {self.l2['severity']:g} "
             f"(baseline {self.l2['baseline_category']:g} / {self.l2['baseline_severity']:g})",
             f"threshold {self.threshold:.3f}  (out-of-fold on train: "
@@ -290,7 +296,9 @@ def train(
     started = time.perf_counter()
     corpus = load_corpus(corpus_location)
     single = single_request(corpus.items)
-    train_items = select(single, "train")
+    multi = [it for it in corpus.items if not it.single_request]
+    segments = segment_items(select(multi, "train"))
+    train_items = select(single, "train") + segments
     test_items = select(single, "test")
     if len({it.category for it in train_items}) < 2:
         raise ValueError("the training part needs at least two categories")
@@ -325,6 +333,7 @@ def train(
         single=len(single),
         multi_skipped=len(corpus.items) - len(single),
         train=len(train_items),
+        segments=len(segments),
         test=len(test_items),
         l2={
             "category": l2_cat,

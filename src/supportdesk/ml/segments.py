@@ -1,0 +1,59 @@
+"""Training texts from two-request lines: the parts the policy's rules cut them into.
+
+A two-request line's labels belong to parts of its text, so the heads could not learn from it
+whole. But the triage core also asks the model about parts (a split ticket's pieces and
+requests), which a head trained on whole tickets has never seen. Here each two-request line is
+triaged with the policy's rules alone (`RulesOnlyModel`: no head is involved, so training does
+not depend on a previous head); when that gives as many requests as the line expects, each
+request's text is paired, in order, with the expected request (its category and severity). Lines
+the rules cut otherwise are left out.
+
+The result depends only on the corpus and the published policy, so training stays reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+
+from supportdesk.core.policy import Policy, load_policy
+from supportdesk.core.triage import TicketIn, TriageInputError, triage
+from supportdesk.core.triage.ports import RulesOnlyModel
+from supportdesk.ml.corpus import LabeledTicket
+
+
+def segment_items(
+    items: Iterable[LabeledTicket], policy: Policy | None = None
+) -> list[LabeledTicket]:
+    """One item per request of each multi-request line the policy's rules split as expected;
+    each keeps its line's id (so it falls in its line's fold and split)."""
+    policy = policy or load_policy()
+    rules = RulesOnlyModel()
+    out: list[LabeledTicket] = []
+    for item in items:
+        if item.single_request:
+            continue
+        try:
+            ticket = TicketIn.model_validate(item.ticket)
+        except ValidationError:
+            continue  # the corpus loader reports bad lines; nothing to learn from this one
+        if ticket.submitted_at is None:
+            continue
+        try:
+            decision = triage(ticket, policy, ticket.submitted_at, rules)
+        except TriageInputError:
+            continue
+        if len(decision.requests) != len(item.requests):
+            continue
+        for request, expected in zip(decision.requests, item.requests, strict=True):
+            out.append(
+                LabeledTicket(
+                    item.id,
+                    {"subject": "", "description": request.text},
+                    {"requests": [expected]},
+                    item.source,
+                    item.line,
+                )
+            )
+    return out
