@@ -97,8 +97,7 @@ def test_what_happened_is_read_in_other_words_and_languages(text: str) -> None:
     [
         "Our provisioning script calls GET /v1/tenants for our own partner account and gets 403 "
         "Forbidden since the 18th.",
-        "Via onze PSA-koppeling komt elk webhook-event dubbel binnen. Dat geldt voor alle "
-        "tenants.",
+        "Via onze PSA-koppeling komt elk webhook-event dubbel binnen. Dat geldt voor alle tenants.",
         "Since 02:00 we receive no workflow.completed webhooks for any tenant; other events "
         "still arrive.",
     ],
