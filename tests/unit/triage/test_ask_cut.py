@@ -83,24 +83,46 @@ def test_money_words_that_ask_nothing_stay_with_the_problem() -> None:
     assert len(triage(ticket(text), POLICY, NOW, ReadsAs("technical")).requests) == 1
 
 
-def test_a_usage_question_with_a_refund_asked_stays_one_request() -> None:
-    # from the support queue only: money asks after usage context are too often one request
+def test_a_usage_question_then_a_refund_is_two_requests_a_refund_read_as_billing_is_one() -> None:
     text = (
         "We bought a 50k credit pack for Driftwood Hotels on 12 March by mistake, they left us "
         "two days later. Nothing has been used from it. Can we get it refunded?"
     )
-    usage = ReadsAs("credits_usage")
-    assert len(triage(ticket(text), POLICY, NOW, usage).requests) == 1
+    # Read as billing (as the shipped model reads it), the pack and its refund are one request.
+    assert len(triage(ticket(text), POLICY, NOW, ReadsAs("billing")).requests) == 1
+    # Read as a usage question, the refund asked in a later sentence is billing's own request.
+    usage = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
+    assert [r.category for r in usage.requests] == ["credits_usage", "billing"]
     cut = POLICY.splitting.ask_cut
     assert cut is not None
-    wider = POLICY.model_copy(
+    narrower = POLICY.model_copy(
         update={
             "splitting": POLICY.splitting.model_copy(
-                update={"ask_cut": cut.model_copy(update={"from_queues": ("support", "usage")})}
+                update={"ask_cut": cut.model_copy(update={"from_queues": ("support",)})}
             )
         }
     )
-    assert len(triage(ticket(text), wider, NOW, usage).requests) == 2
+    assert len(triage(ticket(text), narrower, NOW, ReadsAs("credits_usage")).requests) == 1
+
+
+def test_a_money_action_joined_by_and_is_cut_inside_its_sentence() -> None:
+    text = (
+        "Pemberton Clinic: can you explain where their 90k credits went between 1 and 15 "
+        "December and refund the 50k booster we bought for them on the 10th?"
+    )
+    d = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
+    assert [r.category for r in d.requests] == ["credits_usage", "billing"]
+    assert d.requests[1].text.startswith("refund the 50k booster")
+    assert "refund" not in d.requests[0].text
+
+
+def test_how_much_a_run_uses_is_a_usage_question_not_a_price_ask() -> None:
+    text = (
+        "Osprey Landscaping's scheduled workflow consumed credits every hour last week with no "
+        "leads to process. Is it normal that an empty run still consumes credits, and how much "
+        "does each check use?"
+    )
+    assert len(triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage")).requests) == 1
 
 
 def test_an_ask_in_the_first_sentence_is_not_cut_off() -> None:
