@@ -213,3 +213,20 @@ def test_saying_it_is_no_payment_problem_counts_for_the_defect() -> None:
     )
     labels = {e.label for e in rule_scores(text, POLICY).evidence if e.category == "technical"}
     assert "not a usage question" in labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sinds vanochtend geeft de app Werkbon-generator de foutmelding 'Template not found'.",
+        "Beim Autohaus Brenner schlagen seit Freitag alle gescannten PDFs beim Hochladen fehl.",
+        "Il portale dà errore appena apro la pagina delle impostazioni del tenant.",
+    ],
+)
+def test_a_defect_in_other_languages_is_technical(text: str) -> None:
+    assert best(text) == "technical"
+
+
+def test_by_mistake_in_italian_is_no_defect() -> None:
+    text = "Un collega ha acquistato per errore un pacchetto crediti: chiediamo il rimborso."
+    assert best(text) != "technical"
