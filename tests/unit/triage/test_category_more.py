@@ -230,3 +230,23 @@ def test_a_defect_in_other_languages_is_technical(text: str) -> None:
 def test_by_mistake_in_italian_is_no_defect() -> None:
     text = "Un collega ha acquistato per errore un pacchetto crediti: chiediamo il rimborso."
     assert best(text) != "technical"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Użytkowniczka a.nowak nie może zresetować hasła w tenancie Kowalski Serwis.", "access"),
+        ("We proberen jan.bakker beheerder te maken, maar de rol-dropdown staat grijs.", "access"),
+        ("Bei mir lädt der Chat seit heute früh nicht mehr. Können Sie helfen?", "technical"),
+        ("Quand je joins un PDF ça plante avec une roue qui tourne pour rien.", "technical"),
+        ("Como eu crio um workflow agendado que rode todo dia 1º em todos os tenants?", "setup"),
+        ("Jak udostępnić asystenta kolegom z działu handlowego?", "setup"),
+    ],
+)
+def test_access_defects_and_how_tos_in_other_languages(text: str, category: str) -> None:
+    assert best(text) == category
+
+
+def test_the_english_word_role_counts_once() -> None:
+    labels = [e.label for e in rule_scores("Please change his role to admin.", POLICY).evidence]
+    assert "sign-in (other languages)" not in labels
