@@ -250,3 +250,23 @@ def test_access_defects_and_how_tos_in_other_languages(text: str, category: str)
 def test_the_english_word_role_counts_once() -> None:
     labels = [e.label for e in rule_scores("Please change his role to admin.", POLICY).evidence]
     assert "sign-in (other languages)" not in labels
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "¿Cuál es el límite de llamadas por minuto de la API para nuestra cuenta?",
+            "credits_usage",
+        ),
+        ("Vorremmo un preventivo per un pacchetto da 5.000 minuti al mese.", "billing"),
+        ("No nosso contrato de parceiro, o preço por crédito adicional é fixo?", "billing"),
+        (
+            "Nous cherchons un accompagnement pour concevoir un agent de qualification.",
+            "enablement",
+        ),
+        ("A Escola Girassol está gastando muito crédito, quais assistentes?", "credits_usage"),
+    ],
+)
+def test_usage_billing_and_enablement_words_in_other_languages(text: str, category: str) -> None:
+    assert best(text) == category
