@@ -270,3 +270,21 @@ def test_the_english_word_role_counts_once() -> None:
 )
 def test_usage_billing_and_enablement_words_in_other_languages(text: str, category: str) -> None:
     assert best(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "POST /v1/files returns HTTP 500 for any file over 10 MB; smaller uploads work.",
+            "integration",
+        ),
+        (
+            "Pinecrest hits the wall every month. How do we get more credits, what should we be "
+            "buying instead?",
+            "billing",
+        ),
+    ],
+)
+def test_an_api_call_is_integration_and_what_to_buy_is_a_purchase(text: str, category: str) -> None:
+    assert best(text) == category
