@@ -288,3 +288,14 @@ def test_usage_billing_and_enablement_words_in_other_languages(text: str, catego
 )
 def test_an_api_call_is_integration_and_what_to_buy_is_a_purchase(text: str, category: str) -> None:
     assert best(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I reset a user's MFA myself from the portal?",
+        "How do I create a role that gives a technician read-only access to all our tenants?",
+    ],
+)
+def test_how_to_set_up_an_access_feature_is_setup(text: str) -> None:
+    assert best(text) == "setup"
