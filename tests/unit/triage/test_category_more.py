@@ -9,10 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from supportdesk.core.policy import load_policy
+from supportdesk.core.triage import triage
 from supportdesk.core.triage.classify import classify, explain, rule_scores
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
 from supportdesk.core.triage.text import reads_as_english
+
+from .helpers import NOW, ticket
 
 POLICY = load_policy()
 
@@ -299,3 +302,18 @@ def test_an_api_call_is_integration_and_what_to_buy_is_a_purchase(text: str, cat
 )
 def test_how_to_set_up_an_access_feature_is_setup(text: str) -> None:
     assert best(text) == "setup"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Queremos pasar nuestro plan Standard de facturación mensual a anual. ¿Podéis enviarnos "
+        "las condiciones y el precio?",
+        "Wir möchten von Monatsabo auf einen 3-Jahres-Vertrag wechseln. Könnten Sie uns eine "
+        "Offerte zustellen?",
+        "Quanto costerebbe passare al premium per i nostri 5 tenant? Mandateci un preventivo.",
+    ],
+)
+def test_an_upgrade_or_a_quote_in_other_languages_goes_to_sales(text: str) -> None:
+    d = triage(ticket(text, subject="Plan"), POLICY, NOW)
+    assert [(r.category, r.queue) for r in d.requests] == [("billing", "sales")]
