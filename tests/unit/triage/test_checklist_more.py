@@ -53,6 +53,13 @@ def test_a_billing_request_that_names_nothing_is_still_asked() -> None:
     assert "invoice_reference" in missing
 
 
+def given_item(text: str, subject: str, category: str, item: str) -> bool:
+    """Whether the text's one request, of `category`, is not asked for `item`."""
+    d = triage(ticket(text, subject=subject), POLICY, NOW)
+    assert d.requests[0].category == category, d.requests
+    return item not in d.requests[0].missing
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -63,9 +70,7 @@ def test_a_billing_request_that_names_nothing_is_still_asked() -> None:
     ],
 )
 def test_a_period_in_other_words_dates_a_usage_question(text: str) -> None:
-    d = triage(ticket(text, subject="Credits"), POLICY, NOW)
-    assert d.requests[0].category == "credits_usage"
-    assert "date_time" not in d.requests[0].missing
+    assert given_item(text, "Credits", "credits_usage", "date_time")
 
 
 def test_a_question_about_next_month_in_general_is_still_undated() -> None:
@@ -87,9 +92,7 @@ def test_a_question_about_next_month_in_general_is_still_undated() -> None:
     ],
 )
 def test_what_happened_is_read_in_other_words_and_languages(text: str) -> None:
-    d = triage(ticket(text, subject="SSO"), POLICY, NOW)
-    assert d.requests[0].category == "access"
-    assert "actual_behavior" not in d.requests[0].missing
+    assert given_item(text, "SSO", "access", "actual_behavior")
 
 
 @pytest.mark.parametrize(
@@ -103,6 +106,4 @@ def test_what_happened_is_read_in_other_words_and_languages(text: str) -> None:
     ],
 )
 def test_our_own_account_or_every_tenant_answers_which_tenant(text: str) -> None:
-    d = triage(ticket(text, subject="API"), POLICY, NOW)
-    assert d.requests[0].category == "integration"
-    assert "affected_tenant" not in d.requests[0].missing
+    assert given_item(text, "API", "integration", "affected_tenant")
