@@ -23,14 +23,19 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, cast
 
 from supportdesk.core.policy import Policy
 from supportdesk.core.triage import TicketIn, TriageDecision, triage_many
-from supportdesk.core.triage.ports import RulesOnlyModel, TextModel, TextSignals
+from supportdesk.core.triage.ports import (
+    KnowingTextModel,
+    RulesOnlyModel,
+    TextModel,
+    TextSignals,
+)
 
 #: below this many tickets per worker, forking costs more than it saves
 MIN_PER_WORKER = 64
@@ -149,17 +154,20 @@ def _serve(
 
 
 class _AskParent:
-    """The model as a worker sees it: `predict` runs here when the texts are known, in the
-    parent otherwise; everything else (`name`, `predict_quick`, thresholds) is the model's."""
+    """The model as a worker sees it: `predict` runs here when the model knows the texts
+    (`KnowingTextModel`), in the parent otherwise (always, for a model that cannot tell);
+    everything else (`name`, `predict_quick`, thresholds) is the model's."""
 
     def __init__(self, model: TextModel, conn: Connection) -> None:
         self._model = model
         self._conn = conn
-        self._knows = getattr(model, "knows", None)
+        self._knows: Callable[[Sequence[str]], bool] | None = (
+            cast(KnowingTextModel, model).knows if callable(getattr(model, "knows", None)) else None
+        )
         self.name = model.name
 
     def predict(self, texts: Sequence[str]) -> list[TextSignals]:
-        if callable(self._knows) and self._knows(texts):
+        if self._knows is not None and self._knows(texts):
             return self._model.predict(texts)
         self._conn.send(("predict", list(texts)))
         answer: list[TextSignals] = self._conn.recv()
