@@ -22,11 +22,10 @@ from pathlib import Path
 from supportdesk.core.policy import load_policy
 from supportdesk.evaluation import parse_cases, render, run_cases, score
 from supportdesk.ml.cache import EmbeddingCache
-from supportdesk.ml.corpus import fold_of, load_corpus, select, select_ids, single_request
+from supportdesk.ml.corpus import fold_of, load_corpus, select_ids
 from supportdesk.ml.embedder import MiniLMEmbedder
 from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
-from supportdesk.ml.segments import segment_items
-from supportdesk.ml.train import EMBED_L2_GRID, FOLDS, _fit_pair, fit_lexical
+from supportdesk.ml.train import EMBED_L2_GRID, FOLDS, _fit_pair, fit_lexical, training_items
 
 CACHE_ENV = "SUPPORTDESK_OOF_CACHE"
 DEFAULT_CACHE = Path("/tmp/supportdesk-embeddings.npz")
@@ -36,11 +35,7 @@ def oof_report(
     corpus_dir: Path, cache_file: Path | None = None, max_mismatches: int = 30
 ) -> list[str]:
     corpus = load_corpus(corpus_dir)
-    # as `model train` fits them: single-request lines whole, two-request lines in parts
-    multi = [it for it in corpus.items if not it.single_request]
-    train_items = select(single_request(corpus.items), "train") + segment_items(
-        select(multi, "train")
-    )
+    train_items = training_items(corpus.items)  # as `model train` fits them
     embedder = MiniLMEmbedder()
     cache = EmbeddingCache(embedder.id, embedder.dim)
     if cache_file is not None and cache_file.is_file():

@@ -283,6 +283,13 @@ def fit_lexical(
     return LexicalHead(tfidf.idf, cat, LEXICAL_WEIGHT), sev, l2_cat, l2_sev, oof
 
 
+def training_items(items: Sequence[LabeledTicket]) -> list[LabeledTicket]:
+    """What the heads are fitted on: the training part's single-request lines whole, then the
+    parts of its two-request lines (`segment_items`). The held-out test part never trains."""
+    part = select(items, "train")
+    return single_request(part) + segment_items(part)
+
+
 def train(
     corpus_location: Path,
     out: Path | None,
@@ -296,9 +303,7 @@ def train(
     started = time.perf_counter()
     corpus = load_corpus(corpus_location)
     single = single_request(corpus.items)
-    multi = [it for it in corpus.items if not it.single_request]
-    segments = segment_items(select(multi, "train"))
-    train_items = select(single, "train") + segments
+    train_items = training_items(corpus.items)
     test_items = select(single, "test")
     if len({it.category for it in train_items}) < 2:
         raise ValueError("the training part needs at least two categories")
@@ -333,7 +338,7 @@ def train(
         single=len(single),
         multi_skipped=len(corpus.items) - len(single),
         train=len(train_items),
-        segments=len(segments),
+        segments=len(train_items) - len(select(single, "train")),
         test=len(test_items),
         l2={
             "category": l2_cat,
