@@ -125,10 +125,11 @@ def train_softmax(
         mean = x.mean(axis=0)
         scale = x.std(axis=0)
         scale = np.where(scale > 1e-8, scale, 1.0)
-    else:
+        z = (x - mean) / scale
+    else:  # sparse TF-IDF rows: no copy of a large matrix
         mean = np.zeros(d)
         scale = np.ones(d)
-    z = (x - mean) / scale
+        z = x
 
     counts = np.bincount(y, minlength=k).astype(np.float64)
     present = counts > 0

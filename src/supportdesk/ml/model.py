@@ -27,14 +27,13 @@ from supportdesk.core.triage.ports import TextSignals
 from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.embedder import Embedder, MiniLMEmbedder, ModelAssetError, compute_of
-from supportdesk.ml.head import SoftmaxHead
+from supportdesk.ml.head import SoftmaxHead, softmax
 from supportdesk.ml.npzio import write_npz
 
 HEAD_FORMAT = 1
 SEVERITIES: tuple[str, ...] = ("1", "2", "3")
 #: Texts whose lexical probabilities a model remembers (7 floats each), oldest dropped first.
 LEXICAL_CACHE_ENTRIES = 50_000
-_CHUNK = 64
 
 
 def default_head_path() -> Path:
@@ -55,16 +54,15 @@ class LexicalHead:
         object.__setattr__(self, "_features", HashedTfidf.fitted(self.idf))
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """The lexical head's own category probabilities of `texts`, in chunks: the features are
-        dense rows of 16,384 floats, so a large batch at once would need gigabytes."""
-        if not texts:
-            return np.zeros((0, len(self.category.classes)), dtype=np.float32)
-        return np.concatenate(
-            [
-                self.category.predict_proba(self._features.transform(texts[i : i + _CHUNK]))
-                for i in range(0, len(texts), _CHUNK)
-            ]
-        )
+        """The lexical head's own category probabilities of `texts`, computed from each text's
+        non-zero features only (a dense row would be 65,536 floats)."""
+        head = self.category
+        scaled = head.weights / head.scale[:, None]
+        offset = head.bias - (head.mean / head.scale) @ head.weights
+        logits = np.empty((len(texts), len(head.classes)), dtype=np.float64)
+        for i, (cols, vals) in enumerate(self._features.rows(texts)):
+            logits[i] = vals @ scaled[cols] + offset
+        return softmax(logits).astype(np.float32)
 
     def mix(self, embedding_proba: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Category probabilities of `texts` (rows in the embedding head's class order)."""

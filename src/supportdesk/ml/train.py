@@ -51,7 +51,7 @@ TARGET_ACCURACY = 0.97
 #: The threshold needs at least this many accepted validation predictions to count.
 MIN_ACCEPTED = 10
 EMBED_L2_GRID = (1e-3, 1e-2, 1e-1)
-BASELINE_L2_GRID = (1e-4, 1e-3, 1e-2)
+BASELINE_L2_GRID = (1e-5, 1e-4, 1e-3)
 
 Features = npt.NDArray[np.float32]
 

@@ -20,7 +20,7 @@ def test_same_corpus_gives_byte_identical_head(embedder: MiniLMEmbedder, tmp_pat
     train(FIXTURE_CORPUS, tmp_path / "two.npz", embedder=embedder, baseline=False)
     one, two = (tmp_path / "one.npz").read_bytes(), (tmp_path / "two.npz").read_bytes()
     assert one == two
-    assert len(one) < 1_000_000  # the TF-IDF head's 16,384 x 7 weights are most of it
+    assert len(one) < 1_000_000  # the TF-IDF head's 65,536 x 7 weights are most of it
 
 
 def test_head_file_records_provenance(embedder: MiniLMEmbedder, tmp_path: Path) -> None:
@@ -140,3 +140,14 @@ def test_stable_threshold_absorbs_last_bit_noise_and_never_lowers() -> None:
     assert stable(1.0) == 1.0  # "never confident" stays so
     for t in (0.0001, 0.31, 0.5, 0.66812345, 0.99991):
         assert stable(t) >= t - 1e-9
+
+
+def test_lexical_head_reads_sparse_rows_as_the_dense_features() -> None:
+    texts = ["Invoice 4411 charged twice", "", "!!!", "Le connecteur échoue depuis lundi"]
+    tfidf = HashedTfidf().fit(texts + ["credits drained overnight"])
+    dense = tfidf.transform(texts)
+    for row, (cols, vals) in zip(dense, tfidf.rows(texts), strict=True):
+        assert np.count_nonzero(row) == len(cols)
+        assert row[cols].tolist() == vals.tolist()
+    assert dense[1].sum() == 0.0  # no n-gram at all: a zero row, not NaN
+    assert np.linalg.norm(dense[0]) == pytest.approx(1.0, abs=1e-6)
