@@ -42,12 +42,12 @@ from supportdesk.ml.segments import segment_items
 
 FOLDS = 5
 #: Weight of the TF-IDF head's category probabilities in the shipped mix
-#: (p ∝ p_embedding^0.4 · p_tfidf^0.6). Chosen out of fold on the training split through the whole
-#: triage pipeline, together with the policy's `classification.rule_weight` (then 0.4): category 92.3%
-#: there against 91.3% at the earlier 0.3 / 0.9, on a plateau of 92.2-92.4% for weights 0.5-0.7 and
-#: rule weights 0.3-0.5 (1,544 lines, 2026-11-29); the held-out split was not used to choose it.
-#: With the 65,536-bucket lexical head (A-X, 2026-11-30) 0.6 stays best (0.5 and 0.7 lose 5
-#: category requests out of fold) and the rule weight went to 0.3.
+#: (p ∝ p_embedding^0.4 · p_tfidf^0.6). Chosen out of fold on the training split through the
+#: whole triage pipeline, together with the policy's `classification.rule_weight` (then 0.4):
+#: category 92.3% there against 91.3% at the earlier 0.3 / 0.9, on a plateau of 92.2-92.4% for
+#: weights 0.5-0.7 and rule weights 0.3-0.5 (1,544 lines, 2026-11-29); the held-out split was not
+#: used to choose it. With the 65,536-bucket lexical head (A-X, 2026-11-30) 0.6 stays best (0.5
+#: and 0.7 lose 5 category requests out of fold) and the rule weight went to 0.3.
 LEXICAL_WEIGHT = 0.6
 TARGET_ACCURACY = 0.97
 #: The threshold needs at least this many accepted validation predictions to count.
