@@ -49,19 +49,23 @@ class LexicalHead:
     #: w in p ∝ p_embedding^(1-w) · p_lexical^w (chosen out of fold, see `train.LEXICAL_WEIGHT`).
     weight: float
     _features: HashedTfidf = field(init=False, repr=False, compare=False)
+    #: The head's weights and bias with its standardisation folded in, computed once at load:
+    #: logits = Σ value · _weights[column] + _bias over a text's non-zero features.
+    _weights: np.ndarray = field(init=False, repr=False, compare=False)
+    _bias: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        head = self.category
         object.__setattr__(self, "_features", HashedTfidf.fitted(self.idf))
+        object.__setattr__(self, "_weights", head.weights / head.scale[:, None])
+        object.__setattr__(self, "_bias", head.bias - (head.mean / head.scale) @ head.weights)
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         """The lexical head's own category probabilities of `texts`, computed from each text's
         non-zero features only (a dense row would be 65,536 floats)."""
-        head = self.category
-        scaled = head.weights / head.scale[:, None]
-        offset = head.bias - (head.mean / head.scale) @ head.weights
-        logits = np.empty((len(texts), len(head.classes)), dtype=np.float64)
+        logits = np.empty((len(texts), len(self.category.classes)), dtype=np.float64)
         for i, (cols, vals) in enumerate(self._features.rows(texts)):
-            logits[i] = vals @ scaled[cols] + offset
+            logits[i] = vals @ self._weights[cols] + self._bias
         return softmax(logits).astype(np.float32)
 
     def mix(self, embedding_proba: np.ndarray, texts: Sequence[str]) -> np.ndarray:
