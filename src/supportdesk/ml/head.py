@@ -126,7 +126,7 @@ def train_softmax(
         scale = x.std(axis=0)
         scale = np.where(scale > 1e-8, scale, 1.0)
         z = (x - mean) / scale
-    else:  # sparse TF-IDF rows: no copy of a large matrix
+    else:  # TF-IDF rows (65,536 wide) are used as they are: no second copy of them
         mean = np.zeros(d)
         scale = np.ones(d)
         z = x
