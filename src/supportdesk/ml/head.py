@@ -99,19 +99,43 @@ def _lipschitz(x: F64, iterations: int = 50) -> float:
     return 0.5 * lam * 1.05  # small margin: power iteration approaches λmax from below
 
 
+def _lipschitz_dual(gram: F64, row_scale: F64, iterations: int = 50) -> float:
+    """`_lipschitz` of the rows x_i * row_scale_i from their Gram matrix (x xᵀ) alone: S(xxᵀ +
+    11ᵀ)S / n has the same non-zero eigenvalues as XᵀX / n for X = S[x 1], so the power iteration
+    runs in the n-dimensional row space (n² per step instead of n·d)."""
+    n = gram.shape[0]
+    v = np.ones(n) / np.sqrt(n)
+    lam = 1.0
+    for _ in range(iterations):
+        sv = row_scale * v
+        w = row_scale * (gram @ sv + sv.sum()) / n
+        lam = float(np.linalg.norm(w))
+        if lam == 0.0:
+            return 1.0
+        v = w / lam
+    return 0.5 * lam * 1.05
+
+
 def train_softmax(
     features: npt.NDArray[np.floating],
     labels: Sequence[str],
     classes: Sequence[str],
     config: TrainConfig | None = None,
+    gram: F64 | None = None,
 ) -> SoftmaxHead:
     """Fit a softmax regression. `classes` fixes the output order; classes without any example
-    keep zero weights and a very negative bias (they are never predicted)."""
+    keep zero weights and a very negative bias (they are never predicted).
+
+    `gram`, for unstandardised features wider than they are many (the dual path): their Gram
+    matrix `features @ features.T` in float64, when the caller has it already (model selection
+    fits many subsets of one matrix: each subset's Gram is a block of the whole one)."""
     cfg = config or TrainConfig()
     x = np.asarray(features, dtype=np.float64)
     n, d = x.shape
     if n == 0 or n != len(labels):
         raise ValueError(f"need one label per row, got {n} rows and {len(labels)} labels")
+    if gram is not None and (cfg.standardize or d <= n or gram.shape != (n, n)):
+        raise ValueError("a Gram matrix serves unstandardised rows wider than they are many")
     index = {c: i for i, c in enumerate(classes)}
     unknown = sorted({lab for lab in labels if lab not in index})
     if unknown:
@@ -140,12 +164,15 @@ def train_softmax(
     row_w = class_w[y]
     row_w = row_w / row_w.sum()  # weighted mean over rows
 
-    step = 1.0 / (_lipschitz(z * np.sqrt(row_w * n)[:, None]) + cfg.l2)
     # With weights starting at zero, every gradient step keeps them in the row space of z, so
     # weights = z.T @ dual exactly. When there are more features than rows (the TF-IDF baseline)
     # the same descent runs on `dual` through the n×n Gram matrix: far fewer operations.
     use_dual = d > n
-    gram = z @ z.T if use_dual else None
+    if use_dual:
+        gram = z @ z.T if gram is None else np.asarray(gram, dtype=np.float64)
+        step = 1.0 / (_lipschitz_dual(gram, np.sqrt(row_w * n)) + cfg.l2)
+    else:
+        step = 1.0 / (_lipschitz(z * np.sqrt(row_w * n)[:, None]) + cfg.l2)
     params = np.zeros((n, k)) if use_dual else np.zeros((d, k))
     bias = np.where(present, 0.0, -30.0)
     vel_p = np.zeros_like(params)

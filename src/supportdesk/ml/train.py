@@ -192,9 +192,11 @@ def _cv_choose(
     folds: Sequence[int],
     grid: Sequence[float],
     make_config: Callable[[float], TrainConfig],
+    gram: npt.NDArray[np.float64] | None = None,
 ) -> tuple[float, npt.NDArray[np.float32]]:
     """The L2 with the best out-of-fold accuracy (first of the grid on ties), and its
-    out-of-fold probabilities."""
+    out-of-fold probabilities. `gram`: the features' Gram matrix, for the dual path (each fold's
+    fit reads its block)."""
     fold_arr = np.asarray(folds)
     truth = np.asarray(labels)
     best: tuple[float, float, npt.NDArray[np.float32]] | None = None
@@ -204,7 +206,10 @@ def _cv_choose(
             fit = fold_arr != f
             if len(set(truth[fit])) < 2:
                 continue
-            head = train_softmax(features[fit], list(truth[fit]), classes, make_config(l2))
+            block = None if gram is None else gram[np.ix_(fit, fit)]
+            head = train_softmax(
+                features[fit], list(truth[fit]), classes, make_config(l2), gram=block
+            )
             proba[~fit] = head.predict_proba(features[~fit])
         acc = float(np.mean(np.asarray(classes)[proba.argmax(axis=1)] == truth))
         if best is None or acc > best[1]:
@@ -249,6 +254,7 @@ def _fit_pair(
     train: Sequence[LabeledTicket],
     grid: Sequence[float],
     standardize: bool,
+    gram: npt.NDArray[np.float64] | None = None,
 ) -> tuple[SoftmaxHead, SoftmaxHead, float, float, npt.NDArray[np.float32]]:
     folds = [fold_of(it.id, FOLDS) for it in train]
     cats = [it.category for it in train]
@@ -264,10 +270,10 @@ def _fit_pair(
     def sev_cfg(l2: float) -> TrainConfig:
         return TrainConfig(l2=l2, standardize=standardize, balanced=False)
 
-    l2_cat, oof = _cv_choose(x_train, cats, CATEGORIES, folds, grid, cat_cfg)
-    l2_sev, _ = _cv_choose(x_train, sevs, SEVERITIES, folds, grid, sev_cfg)
-    cat_head = train_softmax(x_train, cats, CATEGORIES, cat_cfg(l2_cat))
-    sev_head = train_softmax(x_train, sevs, SEVERITIES, sev_cfg(l2_sev))
+    l2_cat, oof = _cv_choose(x_train, cats, CATEGORIES, folds, grid, cat_cfg, gram)
+    l2_sev, _ = _cv_choose(x_train, sevs, SEVERITIES, folds, grid, sev_cfg, gram)
+    cat_head = train_softmax(x_train, cats, CATEGORIES, cat_cfg(l2_cat), gram=gram)
+    sev_head = train_softmax(x_train, sevs, SEVERITIES, sev_cfg(l2_sev), gram=gram)
     return cat_head, sev_head, l2_cat, l2_sev, oof
 
 
@@ -278,9 +284,13 @@ def fit_lexical(
     comparison, the L2 strengths chosen for category and severity, out-of-fold category
     probabilities)."""
     tfidf = HashedTfidf().fit(texts)
-    cat, sev, l2_cat, l2_sev, oof = _fit_pair(
-        tfidf.transform(texts), items, BASELINE_L2_GRID, False
-    )
+    x = tfidf.transform(texts)
+    # Every fit of the model selection (3 strengths × 5 folds, then the final fit, for category
+    # and severity) reads a block of this one Gram matrix: 65,536-wide rows are multiplied once.
+    wide = x.astype(np.float64)
+    gram = wide @ wide.T
+    del wide
+    cat, sev, l2_cat, l2_sev, oof = _fit_pair(x, items, BASELINE_L2_GRID, False, gram)
     assert tfidf.idf is not None
     return LexicalHead(tfidf.idf, cat, LEXICAL_WEIGHT), sev, l2_cat, l2_sev, oof
 

@@ -53,3 +53,28 @@ def test_rejects_unknown_labels() -> None:
     x, _ = blobs(n=3)
     with pytest.raises(ValueError, match="not in classes"):
         train_softmax(x, ["a", "b", "z"], ("a", "b"))
+
+
+def test_a_block_of_the_whole_gram_matrix_serves_a_subset() -> None:
+    x, y = blobs(n=40, dim=8)
+    wide = np.hstack([x, np.abs(x[:, :1]) * np.ones((40, 60), dtype=np.float32)])  # d > n
+    whole = wide.astype(np.float64) @ wide.astype(np.float64).T
+    fit = np.arange(40) % 4 != 0
+    cfg = TrainConfig(standardize=False)
+    own = train_softmax(wide[fit], [lab for lab, f in zip(y, fit, strict=True) if f], "abc", cfg)
+    block = train_softmax(
+        wide[fit],
+        [lab for lab, f in zip(y, fit, strict=True) if f],
+        "abc",
+        cfg,
+        gram=whole[np.ix_(fit, fit)],
+    )
+    np.testing.assert_allclose(own.weights, block.weights, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(own.bias, block.bias, rtol=1e-6, atol=1e-8)
+
+
+def test_a_gram_matrix_is_refused_where_it_cannot_serve() -> None:
+    x, y = blobs(n=30, dim=10)
+    gram = x.astype(np.float64) @ x.astype(np.float64).T
+    with pytest.raises(ValueError, match="Gram matrix"):
+        train_softmax(x, y, ("a", "b", "c"), TrainConfig(standardize=False), gram=gram)
