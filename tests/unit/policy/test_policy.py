@@ -114,7 +114,12 @@ def test_a_sentence_cut_naming_an_unknown_queue_is_refused() -> None:
 
 
 def test_an_ask_cut_naming_an_unknown_queue_or_category_is_refused() -> None:
-    err = _broken("    from_queues: [support, usage]\n", "    from_queues: [support, usge]\n")
+    err = _broken("    from_queues: [support, usage,", "    from_queues: [support, usge,")
     assert any("ask_cut" in p and "usge" in p for p in err.problems), err.problems
     err = _broken("  ask_cut:\n    category: billing\n", "  ask_cut:\n    category: money\n")
     assert any("ask_cut" in p and "money" in p for p in err.problems), err.problems
+
+
+def test_a_model_cut_never_pair_naming_an_unknown_queue_is_refused() -> None:
+    err = _broken("    never_pairs: [[usage, support]]\n", "    never_pairs: [[usage, suport]]\n")
+    assert any("never_pairs" in p and "suport" in p for p in err.problems), err.problems

@@ -131,3 +131,25 @@ def test_an_ask_in_the_first_sentence_is_not_cut_off() -> None:
         "for anyone at Orchard Legal since we bought it."
     )
     assert len(triage(ticket(text), POLICY, NOW, ReadsAs("access")).requests) == 1
+
+
+def test_a_usage_question_and_cancelling_the_top_up_it_triggered() -> None:
+    text = (
+        "A looping workflow at Seabright Dental ran all night until we killed it at 8am: how many "
+        "credits did it use between 6pm and 8am, and cancel the 20k auto top-up pack that got "
+        "charged at 3am because of it."
+    )
+    d = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
+    assert [r.queue for r in d.requests] == ["usage", "billing"]
+    assert d.requests[1].text.startswith("cancel the 20k auto top-up pack")
+
+
+def test_phone_minutes_and_an_invoice_line_nobody_ordered() -> None:
+    text = (
+        "The AI receptionist at Coastal Chiropractic shows 3,100 minutes for April although the "
+        "office was closed for a week. How were these minutes counted? There is a 'Voice Pack "
+        "Plus' line on INV-61877 that nobody here ordered, please remove it."
+    )
+    d = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
+    assert [r.queue for r in d.requests] == ["phone_agent_review", "billing"]
+    assert "Voice Pack Plus" in d.requests[1].text

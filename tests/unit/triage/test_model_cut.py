@@ -152,3 +152,16 @@ def test_rules_alone_never_cut_this_way() -> None:
 def test_the_policy_rejects_settings_that_cannot_work(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         ModelCut.model_validate(bad)
+
+
+def test_an_order_in_never_pairs_is_not_cut() -> None:
+    pairs = _policy(never_pairs=(("usage", "billing"),))
+    assert len(triage(ticket(f"{USAGE} {MONEY}"), pairs, NOW, FakeModel()).requests) == 1
+    # the pair is ordered: the money sentence first is still cut
+    d = triage(ticket(f"{MONEY} {USAGE}"), pairs, NOW, FakeModel())
+    assert [r.queue for r in d.requests] == ["billing", "usage"]
+
+
+def test_the_published_policy_never_cuts_usage_before_support() -> None:
+    cut = POLICY.splitting.model_cut
+    assert cut is not None and ("usage", "support") in cut.never_pairs

@@ -773,13 +773,16 @@ class ModelCut(_Strict):
     that owner's with at least `side_confidence`. The subject never stands alone. Sentences
     and sides are read with the model's quick signals (no embedding), so the cut costs little.
     With `clauses`, a sentence is also cut where one of those patterns matches (e.g. ", and"
-    before a second ask), so two asks joined inside one sentence can be told apart."""
+    before a second ask), so two asks joined inside one sentence can be told apart.
+    `never_pairs` lists [first queue, second queue] orders the cut never makes (e.g. a usage
+    question followed by the problem that used the credits is one usage request)."""
 
     torn_min: float = Field(default=0.2, gt=0, le=0.5)
     sentence_confidence: float = Field(default=0.6, ge=0, le=1)
     side_confidence: float = Field(default=0.7, ge=0, le=1)
     min_words: int = Field(default=8, ge=1)
     clauses: Patterns | None = None
+    never_pairs: tuple[tuple[str, str], ...] = ()
 
 
 class AskCut(_Strict):
@@ -905,6 +908,11 @@ class Policy(_Strict):
         for q in (cut.support_queue, *cut.never_queues) if cut else ():
             if q not in self.queues:
                 raise ValueError(f"splitting.sentence_cut names unknown queue {q!r}")
+        model_cut = self.splitting.model_cut
+        for pair in model_cut.never_pairs if model_cut else ():
+            for q in pair:
+                if q not in self.queues:
+                    raise ValueError(f"splitting.model_cut.never_pairs names unknown queue {q!r}")
         ask = self.splitting.ask_cut
         if ask is not None:
             if ask.category not in self.categories:

@@ -415,8 +415,11 @@ def _torn_cut(
         before, after = set(queues[:i]) - {None}, set(queues[i:]) - {None}
         if len(before) != 1 or len(after) != 1 or before == after or before | after != owners:
             continue
+        pair = (before.pop(), after.pop())
+        if pair in cfg.never_pairs:
+            continue
         out = []
-        for text, owner in ((left, before.pop()), (right, after.pop())):
+        for text, owner in zip((left, right), pair, strict=True):
             queue, c = read(text, cfg.side_confidence)
             if queue != owner:
                 return None
