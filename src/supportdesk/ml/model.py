@@ -1,11 +1,14 @@
 """`EmbeddingTextModel`: the shipped implementation of the triage core's `TextModel` port.
 
 A text is embedded (all-MiniLM-L6-v2, see `embedder.py`), then two trained softmax heads give a
-probability per category and per severity. The category probabilities are mixed with those of a
-lighter lexical head (hashed word and character n-gram TF-IDF, `baseline.py`), which reads the
-other languages and the corpus's own vocabulary better than the English encoder does:
+probability per category and per severity. Both are mixed with those of lighter lexical heads
+(hashed word and character n-gram TF-IDF, `baseline.py`), which read the other languages and
+the corpus's own vocabulary better than the English encoder does:
 
     p(c) ∝ p_embedding(c) ** (1 - w) * p_lexical(c) ** w        (w = the bundle's lexical weight)
+
+and the same for severity with its own weight (heads trained before 2026-11-30, fourth session,
+have no lexical severity head: their severity is the embedding head's alone).
 
 The heads, the weight, the tuned confidence threshold and the provenance (corpus sha256, embedder
 id) live in one file, `assets/head.npz`.
@@ -42,31 +45,47 @@ def default_head_path() -> Path:
 
 @dataclass(frozen=True)
 class LexicalHead:
-    """The TF-IDF category head mixed into the embedding head's probabilities."""
+    """The TF-IDF category head (and, in newer head files, severity head) mixed into the
+    embedding heads' probabilities."""
 
     idf: np.ndarray
     category: SoftmaxHead
     #: w in p ∝ p_embedding^(1-w) · p_lexical^w (chosen out of fold, see `train.LEXICAL_WEIGHT`).
     weight: float
+    severity: SoftmaxHead | None = None
+    #: The same for severity (`train.LEXICAL_SEVERITY_WEIGHT`).
+    severity_weight: float = 0.0
     _features: HashedTfidf = field(init=False, repr=False, compare=False)
-    #: The head's weights and bias with its standardisation folded in, computed once at load:
-    #: logits = Σ value · _weights[column] + _bias over a text's non-zero features.
+    #: The heads' weights and biases side by side (category columns, then severity), with their
+    #: standardisation folded in, computed once at load: logits = Σ value · _weights[column] +
+    #: _bias over a text's non-zero features.
     _weights: np.ndarray = field(init=False, repr=False, compare=False)
     _bias: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        head = self.category
+        heads = [self.category] if self.severity is None else [self.category, self.severity]
+        weights = [h.weights / h.scale[:, None] for h in heads]
+        biases = [h.bias - (h.mean / h.scale) @ h.weights for h in heads]
         object.__setattr__(self, "_features", HashedTfidf.fitted(self.idf))
-        object.__setattr__(self, "_weights", head.weights / head.scale[:, None])
-        object.__setattr__(self, "_bias", head.bias - (head.mean / head.scale) @ head.weights)
+        object.__setattr__(self, "_weights", np.hstack(weights))
+        object.__setattr__(self, "_bias", np.concatenate(biases))
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """The lexical head's own category probabilities of `texts`, computed from each text's
-        non-zero features only (a dense row would be 65,536 floats)."""
-        logits = np.empty((len(texts), len(self.category.classes)), dtype=np.float64)
+        """The lexical category head's own probabilities of `texts`."""
+        return self.probas(texts)[0]
+
+    def probas(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The lexical heads' own (category, severity) probabilities of `texts`, severity None
+        without a severity head; computed from each text's non-zero features only (a dense row
+        would be 65,536 floats)."""
+        logits = np.empty((len(texts), self._bias.shape[0]), dtype=np.float64)
         for i, (cols, vals) in enumerate(self._features.rows(texts)):
             logits[i] = vals @ self._weights[cols] + self._bias
-        return softmax(logits).astype(np.float32)
+        k = len(self.category.classes)
+        category = softmax(logits[:, :k]).astype(np.float32)
+        if self.severity is None:
+            return category, None
+        return category, softmax(logits[:, k:]).astype(np.float32)
 
     def mix(self, embedding_proba: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Category probabilities of `texts` (rows in the embedding head's class order)."""
@@ -108,6 +127,11 @@ class HeadBundle:
             arrays["lexical_idf"] = np.asarray(self.lexical.idf, dtype=np.float64)
             arrays["lexical_weight"] = np.array(self.lexical.weight, dtype=np.float64)
             arrays.update(self.lexical.category.to_arrays("lexical_category"))
+            if self.lexical.severity is not None:
+                arrays["lexical_severity_weight"] = np.array(
+                    self.lexical.severity_weight, dtype=np.float64
+                )
+                arrays.update(self.lexical.severity.to_arrays("lexical_severity"))
         write_npz(path, arrays)
 
     @classmethod
@@ -140,6 +164,14 @@ class HeadBundle:
             lex.category.classes != bundle.category.classes
             or lex.category.dim != lex.idf.shape[0]
             or not 0.0 <= lex.weight <= 1.0
+            or (
+                lex.severity is not None
+                and (
+                    lex.severity.classes != SEVERITIES
+                    or lex.severity.dim != lex.idf.shape[0]
+                    or not 0.0 <= lex.severity_weight <= 1.0
+                )
+            )
         ):
             raise ModelAssetError(f"{path}: the lexical head does not fit the category head")
         return bundle
@@ -148,10 +180,15 @@ class HeadBundle:
 def _lexical_from(arrays: dict[str, np.ndarray]) -> LexicalHead | None:
     if "lexical_idf" not in arrays:
         return None
+    severity = None
+    if "lexical_severity_weights" in arrays:
+        severity = SoftmaxHead.from_arrays(arrays, "lexical_severity")
     return LexicalHead(
         idf=np.asarray(arrays["lexical_idf"], dtype=np.float64),
         category=SoftmaxHead.from_arrays(arrays, "lexical_category"),
         weight=float(arrays["lexical_weight"]),
+        severity=severity,
+        severity_weight=float(arrays.get("lexical_severity_weight", 0.0)),
     )
 
 
@@ -191,13 +228,16 @@ class EmbeddingTextModel:
         return all(t in self.cache for t in texts)
 
     def _lexical(self, texts: Sequence[str]) -> np.ndarray:
-        """The lexical head's probabilities, remembered per text like the embeddings (a replay
-        under a new policy recomputes neither)."""
+        """The lexical heads' probabilities, one row per text: the categories, then (with a
+        lexical severity head) the severities. Remembered per text like the embeddings (a
+        replay under a new policy recomputes neither)."""
         assert self.heads.lexical is not None
         known = self._lexical_known
         new = [t for t in dict.fromkeys(texts) if t not in known]
         if new:
-            for text, row in zip(new, self.heads.lexical.proba(new), strict=True):
+            category, severity = self.heads.lexical.probas(new)
+            rows = category if severity is None else np.hstack([category, severity])
+            for text, row in zip(new, rows, strict=True):
                 known[text] = row
             while len(known) > LEXICAL_CACHE_ENTRIES:
                 known.popitem(last=False)
@@ -211,7 +251,7 @@ class EmbeddingTextModel:
         names = self.heads.lexical.category.classes
         return [
             TextSignals(category={c: float(p) for c, p in zip(names, row, strict=True)})
-            for row in self._lexical(texts)
+            for row in self._lexical(texts)[:, : len(names)]
         ]
 
     def predict(self, texts: Sequence[str]) -> list[TextSignals]:
@@ -219,9 +259,14 @@ class EmbeddingTextModel:
             return []
         vectors = self.embed(texts)
         cat = self.heads.category.predict_proba(vectors)
-        if self.heads.lexical is not None:
-            cat = mix_proba(cat, self._lexical(texts), self.heads.lexical.weight)
         sev = self.heads.severity.predict_proba(vectors)
+        lexical = self.heads.lexical
+        if lexical is not None:
+            rows = self._lexical(texts)
+            k = len(lexical.category.classes)
+            cat = mix_proba(cat, rows[:, :k], lexical.weight)
+            if lexical.severity is not None:
+                sev = mix_proba(sev, rows[:, k:], lexical.severity_weight)
         cat_names = self.heads.category.classes
         sev_levels = [int(s) for s in self.heads.severity.classes]
         return [

@@ -49,6 +49,10 @@ FOLDS = 5
 #: used to choose it. With the 65,536-bucket lexical head (A-X, 2026-11-30) 0.6 stays best (0.5
 #: and 0.7 lose 5 category requests out of fold) and the rule weight went to 0.3.
 LEXICAL_WEIGHT = 0.6
+#: The same for severity: p ∝ p_embedding^(1-w) · p_tfidf^w over the severity heads. Chosen
+#: out of fold on the A-ZF training split through the whole triage (2026-11-30, fourth session,
+#: docs/model.md); before that the severity was the embedding head's alone.
+LEXICAL_SEVERITY_WEIGHT = 0.3
 TARGET_ACCURACY = 0.97
 #: The threshold needs at least this many accepted validation predictions to count.
 MIN_ACCEPTED = 10
@@ -176,7 +180,8 @@ class TrainReport:
             out.append(
                 f"shipped: embedding mixed with tfidf (weight {LEXICAL_WEIGHT:g}): category "
                 f"{shipped['category']}, novel half {shipped['category_novel']}, confident only "
-                f"{shipped['category_confident']} (coverage {self.test_coverage:.0%})"
+                f"{shipped['category_confident']} (coverage {self.test_coverage:.0%}); "
+                f"severity (weight {LEXICAL_SEVERITY_WEIGHT:g}) {shipped['severity']}"
             )
         for bad in self.bad_lines[:10]:
             out.append(f"bad line {bad}")
@@ -280,9 +285,9 @@ def _fit_pair(
 def fit_lexical(
     texts: Sequence[str], items: Sequence[LabeledTicket]
 ) -> tuple[LexicalHead, SoftmaxHead, float, float, npt.NDArray[np.float32]]:
-    """The TF-IDF heads on `texts`: (the lexical head to mix in, its severity head for the
-    comparison, the L2 strengths chosen for category and severity, out-of-fold category
-    probabilities)."""
+    """The TF-IDF heads on `texts`: (the lexical heads to mix in, category and severity; the
+    severity head again, for the comparison; the L2 strengths chosen for category and severity;
+    out-of-fold category probabilities)."""
     tfidf = HashedTfidf().fit(texts)
     x = tfidf.transform(texts)
     # Every fit of the model selection (3 strengths × 5 folds, then the final fit, for category
@@ -292,7 +297,8 @@ def fit_lexical(
     del wide
     cat, sev, l2_cat, l2_sev, oof = _fit_pair(x, items, BASELINE_L2_GRID, False, gram)
     assert tfidf.idf is not None
-    return LexicalHead(tfidf.idf, cat, LEXICAL_WEIGHT), sev, l2_cat, l2_sev, oof
+    lexical = LexicalHead(tfidf.idf, cat, LEXICAL_WEIGHT, sev, LEXICAL_SEVERITY_WEIGHT)
+    return lexical, sev, l2_cat, l2_sev, oof
 
 
 def training_items(items: Sequence[LabeledTicket]) -> list[LabeledTicket]:
@@ -381,7 +387,14 @@ def train(
         mixed = lexical.mix(cat_head.predict_proba(x_test), test_texts)
         mixed_pred = [CATEGORIES[i] for i in mixed.argmax(axis=1)]
         confident = (mixed.max(axis=1) >= threshold).tolist()
+        lex_sev_proba = lexical.probas(test_texts)[1]
+        assert lex_sev_proba is not None
+        sev_mixed = mix_proba(
+            sev_head.predict_proba(x_test), lex_sev_proba, LEXICAL_SEVERITY_WEIGHT
+        )
+        sev_mixed_pred = [SEVERITIES[i] for i in sev_mixed.argmax(axis=1)]
         report.test_scores["shipped"] = {
+            "severity": score(sev_mixed_pred, sev_truth),
             "category": score(mixed_pred, cat_truth),
             "category_novel": score(mixed_pred, cat_truth, novel),
             "category_confident": score(mixed_pred, cat_truth, confident),

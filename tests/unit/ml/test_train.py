@@ -11,7 +11,13 @@ from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.corpus import is_test
 from supportdesk.ml.embedder import MiniLMEmbedder
 from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
-from supportdesk.ml.train import LEXICAL_WEIGHT, stable, train, tune_threshold
+from supportdesk.ml.train import (
+    LEXICAL_SEVERITY_WEIGHT,
+    LEXICAL_WEIGHT,
+    stable,
+    train,
+    tune_threshold,
+)
 from tests.unit.ml.conftest import FIXTURE_CORPUS
 
 
@@ -129,6 +135,58 @@ def test_the_lexical_head_is_saved_and_mixed_into_the_categories(
             row.tolist(), abs=1e-5
         )
     assert "+tfidf@" in model.name
+
+
+def test_the_lexical_severity_head_is_saved_and_mixed_into_the_severities(
+    embedder: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    train(FIXTURE_CORPUS, tmp_path / "h.npz", embedder=embedder, baseline=False)
+    loaded = HeadBundle.load(tmp_path / "h.npz")
+    assert loaded.lexical is not None and loaded.lexical.severity is not None
+    assert loaded.lexical.severity_weight == LEXICAL_SEVERITY_WEIGHT > 0
+    texts = ["nobody in any tenant can sign in", "how do I add a second admin"]
+    model = EmbeddingTextModel(embedder, loaded)
+    got = model.predict(texts)
+    emb = loaded.severity.predict_proba(embedder.embed(texts))
+    lex = loaded.lexical.severity.predict_proba(
+        HashedTfidf.fitted(loaded.lexical.idf).transform(texts)
+    )
+    w = LEXICAL_SEVERITY_WEIGHT
+    expected = emb ** (1 - w) * lex**w
+    expected /= expected.sum(axis=1, keepdims=True)
+    for signals, row in zip(got, expected, strict=True):
+        assert [signals.severity[int(s)] for s in loaded.severity.classes] == pytest.approx(
+            row.tolist(), abs=1e-5
+        )
+    # the quick signals stay the lexical category head's own
+    (quick,) = model.predict_quick(texts[:1])
+    assert set(quick.category) == set(loaded.category.classes) and not quick.severity
+
+
+def test_a_head_file_without_a_lexical_severity_head_keeps_the_embedding_severity(
+    embedder: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    bundle, _ = train(FIXTURE_CORPUS, None, embedder=embedder, baseline=False)
+    assert bundle.lexical is not None
+    older = HeadBundle(
+        bundle.category,
+        bundle.severity,
+        bundle.confidence_threshold,
+        bundle.corpus_sha256,
+        bundle.embedder_id,
+        type(bundle.lexical)(bundle.lexical.idf, bundle.lexical.category, bundle.lexical.weight),
+    )
+    older.save(tmp_path / "old.npz")
+    with np.load(tmp_path / "old.npz") as data:
+        assert not any(name.startswith("lexical_severity") for name in data.files)
+    loaded = HeadBundle.load(tmp_path / "old.npz")
+    assert loaded.lexical is not None and loaded.lexical.severity is None
+    texts = ["nobody in any tenant can sign in"]
+    (signals,) = EmbeddingTextModel(embedder, loaded).predict(texts)
+    emb = loaded.severity.predict_proba(embedder.embed(texts))[0]
+    assert [signals.severity[int(s)] for s in loaded.severity.classes] == pytest.approx(
+        emb.tolist(), abs=1e-6
+    )
 
 
 def test_stable_threshold_absorbs_last_bit_noise_and_never_lowers() -> None:
