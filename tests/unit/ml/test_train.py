@@ -123,18 +123,26 @@ def test_the_lexical_head_is_saved_and_mixed_into_the_categories(
     assert np.array_equal(loaded.lexical.idf, bundle.lexical.idf)
     texts = ["why did our credits drain overnight", "the invoice has a duplicate seat line"]
     model = EmbeddingTextModel(embedder, loaded)
-    got = model.predict(texts)
+    got = [[s.category[c] for c in loaded.category.classes] for s in model.predict(texts)]
     emb = loaded.category.predict_proba(embedder.embed(texts))
-    lex = loaded.lexical.category.predict_proba(
-        HashedTfidf.fitted(loaded.lexical.idf).transform(texts)
-    )
-    expected = emb ** (1 - LEXICAL_WEIGHT) * lex**LEXICAL_WEIGHT
-    expected /= expected.sum(axis=1, keepdims=True)
-    for signals, row in zip(got, expected, strict=True):
-        assert [signals.category[c] for c in loaded.category.classes] == pytest.approx(
-            row.tolist(), abs=1e-5
-        )
+    lexical = loaded.lexical.category.predict_proba(_tfidf(loaded, texts))
+    _assert_mixed(got, emb, lexical, LEXICAL_WEIGHT)
     assert "+tfidf@" in model.name
+
+
+def _tfidf(bundle: HeadBundle, texts: list[str]) -> np.ndarray:
+    assert bundle.lexical is not None
+    return HashedTfidf.fitted(bundle.lexical.idf).transform(texts)
+
+
+def _assert_mixed(
+    got: list[list[float]], embedding: np.ndarray, lexical: np.ndarray, weight: float
+) -> None:
+    """Each row of `got` is embedding^(1-weight) · lexical^weight, normalised."""
+    expected = embedding ** (1 - weight) * lexical**weight
+    expected /= expected.sum(axis=1, keepdims=True)
+    for row, want in zip(got, expected, strict=True):
+        assert row == pytest.approx(want.tolist(), abs=1e-5)
 
 
 def test_the_lexical_severity_head_is_saved_and_mixed_into_the_severities(
@@ -146,18 +154,11 @@ def test_the_lexical_severity_head_is_saved_and_mixed_into_the_severities(
     assert loaded.lexical.severity_weight == LEXICAL_SEVERITY_WEIGHT > 0
     texts = ["nobody in any tenant can sign in", "how do I add a second admin"]
     model = EmbeddingTextModel(embedder, loaded)
-    got = model.predict(texts)
+    levels = [int(s) for s in loaded.severity.classes]
+    got = [[s.severity[level] for level in levels] for s in model.predict(texts)]
     emb = loaded.severity.predict_proba(embedder.embed(texts))
-    lex = loaded.lexical.severity.predict_proba(
-        HashedTfidf.fitted(loaded.lexical.idf).transform(texts)
-    )
-    w = LEXICAL_SEVERITY_WEIGHT
-    expected = emb ** (1 - w) * lex**w
-    expected /= expected.sum(axis=1, keepdims=True)
-    for signals, row in zip(got, expected, strict=True):
-        assert [signals.severity[int(s)] for s in loaded.severity.classes] == pytest.approx(
-            row.tolist(), abs=1e-5
-        )
+    lexical = loaded.lexical.severity.predict_proba(_tfidf(loaded, texts))
+    _assert_mixed(got, emb, lexical, LEXICAL_SEVERITY_WEIGHT)
     # the quick signals stay the lexical category head's own
     (quick,) = model.predict_quick(texts[:1])
     assert set(quick.category) == set(loaded.category.classes) and not quick.severity

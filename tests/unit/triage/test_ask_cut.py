@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import triage
 from supportdesk.core.triage.ports import TextSignals
@@ -133,23 +135,28 @@ def test_an_ask_in_the_first_sentence_is_not_cut_off() -> None:
     assert len(triage(ticket(text), POLICY, NOW, ReadsAs("access")).requests) == 1
 
 
-def test_a_usage_question_and_cancelling_the_top_up_it_triggered() -> None:
-    text = (
-        "A looping workflow at Seabright Dental ran all night until we killed it at 8am: how many "
-        "credits did it use between 6pm and 8am, and cancel the 20k auto top-up pack that got "
-        "charged at 3am because of it."
-    )
+@pytest.mark.parametrize(
+    ("text", "queues", "second_opens"),
+    [
+        (  # a usage question, then cancelling the top-up it triggered (inside one sentence)
+            "A looping workflow at Seabright Dental ran all night until we killed it at 8am: how "
+            "many credits did it use between 6pm and 8am, and cancel the 20k auto top-up pack "
+            "that got charged at 3am because of it.",
+            ["usage", "billing"],
+            "cancel the 20k auto top-up pack",
+        ),
+        (  # phone-agent minutes, then an invoice line nobody ordered
+            "The AI receptionist at Coastal Chiropractic shows 3,100 minutes for April although "
+            "the office was closed for a week. How were these minutes counted? There is a 'Voice "
+            "Pack Plus' line on INV-61877 that nobody here ordered, please remove it.",
+            ["phone_agent_review", "billing"],
+            "There is a 'Voice Pack Plus' line",
+        ),
+    ],
+)
+def test_a_usage_question_with_a_money_action_of_its_own(
+    text: str, queues: list[str], second_opens: str
+) -> None:
     d = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
-    assert [r.queue for r in d.requests] == ["usage", "billing"]
-    assert d.requests[1].text.startswith("cancel the 20k auto top-up pack")
-
-
-def test_phone_minutes_and_an_invoice_line_nobody_ordered() -> None:
-    text = (
-        "The AI receptionist at Coastal Chiropractic shows 3,100 minutes for April although the "
-        "office was closed for a week. How were these minutes counted? There is a 'Voice Pack "
-        "Plus' line on INV-61877 that nobody here ordered, please remove it."
-    )
-    d = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
-    assert [r.queue for r in d.requests] == ["phone_agent_review", "billing"]
-    assert "Voice Pack Plus" in d.requests[1].text
+    assert [r.queue for r in d.requests] == queues
+    assert d.requests[1].text.startswith(second_opens)
