@@ -87,10 +87,6 @@ class LexicalHead:
             return category, None
         return category, softmax(logits[:, k:]).astype(np.float32)
 
-    def mix(self, embedding_proba: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """Category probabilities of `texts` (rows in the embedding head's class order)."""
-        return mix_proba(embedding_proba, self.proba(texts), self.weight)
-
 
 def mix_proba(embedding: np.ndarray, lexical: np.ndarray, weight: float) -> np.ndarray:
     """Row-wise p ∝ embedding^(1-weight) · lexical^weight (a weighted geometric mean)."""

@@ -284,10 +284,9 @@ def _fit_pair(
 
 def fit_lexical(
     texts: Sequence[str], items: Sequence[LabeledTicket]
-) -> tuple[LexicalHead, SoftmaxHead, float, float, npt.NDArray[np.float32]]:
+) -> tuple[LexicalHead, float, float, npt.NDArray[np.float32]]:
     """The TF-IDF heads on `texts`: (the lexical heads to mix in, category and severity; the
-    severity head again, for the comparison; the L2 strengths chosen for category and severity;
-    out-of-fold category probabilities)."""
+    L2 strengths chosen for category and severity; out-of-fold category probabilities)."""
     tfidf = HashedTfidf().fit(texts)
     x = tfidf.transform(texts)
     # Every fit of the model selection (3 strengths × 5 folds, then the final fit, for category
@@ -298,7 +297,7 @@ def fit_lexical(
     cat, sev, l2_cat, l2_sev, oof = _fit_pair(x, items, BASELINE_L2_GRID, False, gram)
     assert tfidf.idf is not None
     lexical = LexicalHead(tfidf.idf, cat, LEXICAL_WEIGHT, sev, LEXICAL_SEVERITY_WEIGHT)
-    return lexical, sev, l2_cat, l2_sev, oof
+    return lexical, l2_cat, l2_sev, oof
 
 
 def training_items(items: Sequence[LabeledTicket]) -> list[LabeledTicket]:
@@ -337,8 +336,9 @@ def train(
     cat_head, sev_head, l2_cat, l2_sev, oof_emb = _fit_pair(
         x_train, train_items, EMBED_L2_GRID, True
     )
-    lexical, lex_sev, l2_lex_cat, l2_lex_sev, oof_lex = fit_lexical(train_texts, train_items)
-    lex_cat, tfidf = lexical.category, HashedTfidf.fitted(lexical.idf)
+    lexical, l2_lex_cat, l2_lex_sev, oof_lex = fit_lexical(train_texts, train_items)
+    lex_cat, lex_sev, tfidf = lexical.category, lexical.severity, HashedTfidf.fitted(lexical.idf)
+    assert lex_sev is not None
     oof = mix_proba(oof_emb, oof_lex, LEXICAL_WEIGHT)
     oof_conf = oof.max(axis=1)
     oof_ok = np.asarray(CATEGORIES)[oof.argmax(axis=1)] == np.asarray(
@@ -384,14 +384,13 @@ def train(
             "category_novel": score(cat_pred, cat_truth, novel),
             "severity_novel": score(sev_pred, sev_truth, novel),
         }
-        mixed = lexical.mix(cat_head.predict_proba(x_test), test_texts)
+        lex_cat_proba, lex_sev_proba = lexical.probas(test_texts)
+        assert lex_sev_proba is not None
+        mixed = mix_proba(cat_head.predict_proba(x_test), lex_cat_proba, lexical.weight)
         mixed_pred = [CATEGORIES[i] for i in mixed.argmax(axis=1)]
         confident = (mixed.max(axis=1) >= threshold).tolist()
-        lex_sev_proba = lexical.probas(test_texts)[1]
-        assert lex_sev_proba is not None
-        sev_mixed = mix_proba(
-            sev_head.predict_proba(x_test), lex_sev_proba, LEXICAL_SEVERITY_WEIGHT
-        )
+        sev_proba = sev_head.predict_proba(x_test)
+        sev_mixed = mix_proba(sev_proba, lex_sev_proba, lexical.severity_weight)
         sev_mixed_pred = [SEVERITIES[i] for i in sev_mixed.argmax(axis=1)]
         report.test_scores["shipped"] = {
             "severity": score(sev_mixed_pred, sev_truth),
