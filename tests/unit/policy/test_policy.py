@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 
-from supportdesk.core.policy import PolicyError, default_policy_text, load_policy_text
+from supportdesk.core.policy import PolicyError, default_policy_text, load_policy_text, loader
 from supportdesk.core.triage import triage
 from tests.unit.triage.helpers import NOW, ticket
 
@@ -123,3 +124,9 @@ def test_an_ask_cut_naming_an_unknown_queue_or_category_is_refused() -> None:
 def test_a_model_cut_never_pair_naming_an_unknown_queue_is_refused() -> None:
     err = _broken("    never_pairs: [[usage, support]]\n", "    never_pairs: [[usage, suport]]\n")
     assert any("never_pairs" in p and "suport" in p for p in err.problems), err.problems
+
+
+def test_the_fast_yaml_loader_reads_the_published_policy_as_the_pure_python_one() -> None:
+    text = default_policy_text()
+    assert yaml.load(text, Loader=loader._LOADER) == yaml.load(text, Loader=yaml.SafeLoader)
+    assert loader._LOADER in (getattr(yaml, "CSafeLoader", None), yaml.SafeLoader)
