@@ -14,7 +14,7 @@ import re
 import re._constants as _sre  # the parsed-pattern opcodes (stdlib)
 import re._parser as _parser
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any, Literal, TypeVar
@@ -877,6 +877,12 @@ class Policy(_Strict):
     escalation: tuple[Escalation, ...] = ()
     replies: dict[str, str] = Field(default_factory=dict)
 
+    def _known_queues(self, who: str, queues: Iterable[str]) -> None:
+        """Raise "<who> unknown queue 'x'" for the first of `queues` the policy lacks."""
+        for q in queues:
+            if q not in self.queues:
+                raise ValueError(f"{who} unknown queue {q!r}")
+
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
         for name, tier in self.tiers.items():
@@ -888,9 +894,9 @@ class Policy(_Strict):
                 f"categories must be exactly {', '.join(CATEGORIES)}; differs in {sorted(unknown)}"
             )
         for cname, cat in self.categories.items():
-            for q in (cat.queue, *(r.queue for r in cat.routes)):
-                if q not in self.queues:
-                    raise ValueError(f"category {cname!r} routes to unknown queue {q!r}")
+            self._known_queues(
+                f"category {cname!r} routes to", (cat.queue, *(r.queue for r in cat.routes))
+            )
         for cl in self.checklists:
             for c in cl.categories:
                 if c not in self.categories:
@@ -901,25 +907,23 @@ class Policy(_Strict):
                         raise ValueError(
                             f"checklist item {item.id!r} names category {c!r} outside its checklist"
                         )
-                for q in item.queues or ():
-                    if q not in self.queues:
-                        raise ValueError(f"checklist item {item.id!r} names unknown queue {q!r}")
+                self._known_queues(f"checklist item {item.id!r} names", item.queues or ())
         cut = self.splitting.sentence_cut
-        for q in (cut.support_queue, *cut.never_queues) if cut else ():
-            if q not in self.queues:
-                raise ValueError(f"splitting.sentence_cut names unknown queue {q!r}")
+        if cut is not None:
+            self._known_queues(
+                "splitting.sentence_cut names", (cut.support_queue, *cut.never_queues)
+            )
         model_cut = self.splitting.model_cut
-        for pair in model_cut.never_pairs if model_cut else ():
-            for q in pair:
-                if q not in self.queues:
-                    raise ValueError(f"splitting.model_cut.never_pairs names unknown queue {q!r}")
+        if model_cut is not None:
+            self._known_queues(
+                "splitting.model_cut.never_pairs names",
+                (q for pair in model_cut.never_pairs for q in pair),
+            )
         ask = self.splitting.ask_cut
         if ask is not None:
             if ask.category not in self.categories:
                 raise ValueError(f"splitting.ask_cut names unknown category {ask.category!r}")
-            for q in ask.from_queues:
-                if q not in self.queues:
-                    raise ValueError(f"splitting.ask_cut names unknown queue {q!r}")
+            self._known_queues("splitting.ask_cut names", ask.from_queues)
         if not self.support_path:
             raise ValueError("support_path needs at least one rule")
         last = self.support_path[-1]
