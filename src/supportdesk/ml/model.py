@@ -70,10 +70,6 @@ class LexicalHead:
         object.__setattr__(self, "_weights", np.hstack(weights))
         object.__setattr__(self, "_bias", np.concatenate(biases))
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """The lexical category head's own probabilities of `texts`."""
-        return self.probas(texts)[0]
-
     def probas(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """The lexical heads' own (category, severity) probabilities of `texts`, severity None
         without a severity head; computed from each text's non-zero features only (a dense row

@@ -300,6 +300,11 @@ def fit_lexical(
     return lexical, l2_cat, l2_sev, oof
 
 
+def _labels(classes: Sequence[str], proba: npt.NDArray[np.float32]) -> list[str]:
+    """The most probable class of each row."""
+    return [classes[i] for i in proba.argmax(axis=1)]
+
+
 def training_items(items: Sequence[LabeledTicket]) -> list[LabeledTicket]:
     """What the heads are fitted on: the training part's single-request lines whole, then the
     parts of its two-request lines (`segment_items`). The held-out test part never trains."""
@@ -337,8 +342,6 @@ def train(
         x_train, train_items, EMBED_L2_GRID, True
     )
     lexical, l2_lex_cat, l2_lex_sev, oof_lex = fit_lexical(train_texts, train_items)
-    lex_cat, lex_sev, tfidf = lexical.category, lexical.severity, HashedTfidf.fitted(lexical.idf)
-    assert lex_sev is not None
     oof = mix_proba(oof_emb, oof_lex, LEXICAL_WEIGHT)
     oof_conf = oof.max(axis=1)
     oof_ok = np.asarray(CATEGORIES)[oof.argmax(axis=1)] == np.asarray(
@@ -375,8 +378,9 @@ def train(
         novel = novel_mask(train_texts, test_texts)
         urgent = [s in ("1", "2") for s in sev_truth]
         report.novel = sum(novel)
-        cat_pred = cat_head.predict(x_test)
-        sev_pred = sev_head.predict(x_test)
+        cat_proba = cat_head.predict_proba(x_test)
+        sev_proba = sev_head.predict_proba(x_test)
+        cat_pred, sev_pred = _labels(CATEGORIES, cat_proba), _labels(SEVERITIES, sev_proba)
         report.test_scores["embedding"] = {
             "category": score(cat_pred, cat_truth),
             "severity": score(sev_pred, sev_truth),
@@ -384,14 +388,15 @@ def train(
             "category_novel": score(cat_pred, cat_truth, novel),
             "severity_novel": score(sev_pred, sev_truth, novel),
         }
+        # the lexical heads read each test text once (sparse rows): the shipped mixes and the
+        # baseline's own predictions both come from these probabilities
         lex_cat_proba, lex_sev_proba = lexical.probas(test_texts)
         assert lex_sev_proba is not None
-        mixed = mix_proba(cat_head.predict_proba(x_test), lex_cat_proba, lexical.weight)
-        mixed_pred = [CATEGORIES[i] for i in mixed.argmax(axis=1)]
+        mixed = mix_proba(cat_proba, lex_cat_proba, lexical.weight)
+        mixed_pred = _labels(CATEGORIES, mixed)
         confident = (mixed.max(axis=1) >= threshold).tolist()
-        sev_proba = sev_head.predict_proba(x_test)
         sev_mixed = mix_proba(sev_proba, lex_sev_proba, lexical.severity_weight)
-        sev_mixed_pred = [SEVERITIES[i] for i in sev_mixed.argmax(axis=1)]
+        sev_mixed_pred = _labels(SEVERITIES, sev_mixed)
         report.test_scores["shipped"] = {
             "severity": score(sev_mixed_pred, sev_truth),
             "category": score(mixed_pred, cat_truth),
@@ -400,8 +405,8 @@ def train(
         }
         report.test_coverage = float(np.mean(confident))
         if baseline:
-            bx_test = tfidf.transform(test_texts)
-            b_cat_pred, b_sev_pred = lex_cat.predict(bx_test), lex_sev.predict(bx_test)
+            b_cat_pred = _labels(CATEGORIES, lex_cat_proba)
+            b_sev_pred = _labels(SEVERITIES, lex_sev_proba)
             report.test_scores["baseline"] = {
                 "category": score(b_cat_pred, cat_truth),
                 "severity": score(b_sev_pred, sev_truth),

@@ -17,7 +17,7 @@ def test_quick_signals_are_the_lexical_heads_own_and_embed_nothing() -> None:
     quick = model.predict_quick(texts)
     assert model.embedder.texts_embedded == before
     assert model.heads.lexical is not None
-    expected = model.heads.lexical.proba(texts)
+    expected = model.heads.lexical.probas(texts)[0]
     names = model.heads.lexical.category.classes
     for sig, row in zip(quick, expected, strict=True):
         assert sig.severity == {}
