@@ -1,10 +1,12 @@
 """A batch of tickets decided on several cores: `triage_parallel`.
 
-Each decision is independent of the others, so a batch splits into contiguous slices, one per
-worker process. The workers are forked: they start with the parent's policy, model and tickets
-already in memory (nothing is pickled on the way in), decide their slice with `triage_many`, and
-send the decisions back as JSON, which the parent reads back into `TriageDecision`s (a JSON round
-trip costs a fraction of pickling the models).
+Each decision is independent of the others, so a batch is dealt out in chunks of `CHUNK`
+tickets to this process and forked workers: process i starts with chunk i, and each then takes
+the next chunk nobody has taken (a shared counter), so a process the machine slows down simply
+takes fewer. The workers are forked: they start with the parent's policy, model and tickets
+already in memory (nothing is pickled on the way in), decide each chunk with `triage_many`, and
+send its decisions back as one JSON array, which the parent reads back into `TriageDecision`s
+between two of its own chunks (a JSON round trip costs a fraction of pickling the models).
 
 The text model is the one part a worker must not run itself: the sentence embedding runs in
 onnxruntime, whose thread pool does not survive a fork. A worker answers `predict` itself only
@@ -28,6 +30,8 @@ from datetime import datetime
 from multiprocessing.connection import Connection, wait
 from typing import Any, cast
 
+from pydantic import TypeAdapter
+
 from supportdesk.core.policy import Policy
 from supportdesk.core.triage import TicketIn, TriageDecision, triage_many
 from supportdesk.core.triage.ports import (
@@ -39,11 +43,16 @@ from supportdesk.core.triage.ports import (
 
 #: below this many tickets per worker, forking costs more than it saves
 MIN_PER_WORKER = 64
-#: tickets this process decides between two looks at the workers' model calls
-STEP = 64
+#: tickets a process decides in one go: the batch is dealt out in chunks of this many, each
+#: process taking the next one when it is done with its last (a process slowed down by the
+#: machine takes fewer), and this process answers the workers' calls between two of its own
+CHUNK = 16
 
 # The batch a forked worker reads (set just before forking, cleared after).
-_JOB: tuple[Sequence[TicketIn], Policy, datetime, TextModel] | None = None
+_JOB: tuple[Sequence[TicketIn], Policy, datetime, TextModel, Any] | None = None
+#: how a worker's decisions travel back: one JSON array per chunk (a JSON round trip costs a
+#: fraction of pickling the models, and one call reads a whole chunk)
+_DECISIONS: TypeAdapter[list[TriageDecision]] = TypeAdapter(list[TriageDecision])
 
 
 def default_workers() -> int:
@@ -63,16 +72,17 @@ def triage_parallel(
     workers: int | None = None,
 ) -> list[TriageDecision]:
     """The decisions `triage_many` gives, in input order, computed by `workers` processes
-    (default: one per core): this one decides the first slice, forked workers the others. An
-    exception raised while deciding is raised here."""
+    (default: one per core): this one and forked workers, `CHUNK` tickets at a time. Process i
+    starts with chunk i, then each takes the next chunk nobody has taken. An exception raised
+    while deciding is raised here."""
     global _JOB
     model = model or RulesOnlyModel()
     n = min(workers or default_workers(), len(tickets) // MIN_PER_WORKER)
     if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return triage_many(tickets, policy, now, model)
     ctx = multiprocessing.get_context("fork")
-    bounds = [len(tickets) * i // n for i in range(n + 1)]
-    _JOB = (tickets, policy, now, model)
+    taken = ctx.Value("l", n)  # the next chunk nobody has taken (0 .. n-1 are dealt out)
+    _JOB = (tickets, policy, now, model, taken)
     gc.freeze()  # a worker's collections then skip (and so do not copy) the parent's objects
     conns: dict[Connection, int] = {}
     procs = []
@@ -82,7 +92,7 @@ def triage_parallel(
             conns[parent_end] = i
             # The worker closes this process's ends of every pipe (its copies would keep them
             # open: a worker waiting for an answer would never hear that this process is gone).
-            job = (worker_end, list(conns), bounds[i], bounds[i + 1])
+            job = (worker_end, list(conns), i)
             proc = ctx.Process(target=_work, args=job, daemon=True)
             proc.start()
             worker_end.close()
@@ -90,10 +100,15 @@ def triage_parallel(
     finally:
         _JOB = None
         gc.unfreeze()
+    done: dict[int, list[TriageDecision]] = {}
     try:
-        sent: dict[int, list[str]] = {}
-        ours = _own_slice(tickets[: bounds[1]], policy, now, model, conns, sent)
-        _serve(conns, model, sent, block=True)
+        chunk = 0
+        while chunk * CHUNK < len(tickets):
+            lo = chunk * CHUNK
+            done[chunk] = triage_many(tickets[lo : lo + CHUNK], policy, now, model)
+            _serve(conns, model, done, block=False)
+            chunk = _take(taken)
+        _serve(conns, model, done, block=True)
     finally:
         for conn in conns:
             conn.close()
@@ -101,37 +116,26 @@ def triage_parallel(
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
-    return ours + [
-        TriageDecision.model_validate_json(line) for i in range(1, n) for line in sent[i]
-    ]
+    return [d for chunk in sorted(done) for d in done[chunk]]
 
 
-def _own_slice(
-    tickets: Sequence[TicketIn],
-    policy: Policy,
-    now: datetime,
-    model: TextModel,
-    conns: dict[Connection, int],
-    sent: dict[int, list[str]],
-) -> list[TriageDecision]:
-    """This process's slice, decided in steps of `STEP` tickets with the workers' model calls
-    answered in between (a worker never waits longer than one step)."""
-    done: list[TriageDecision] = []
-    for lo in range(0, len(tickets), STEP):
-        done += triage_many(tickets[lo : lo + STEP], policy, now, model)
-        _serve(conns, model, sent, block=False)
-    return done
+def _take(taken: Any) -> int:
+    """The next chunk nobody has taken, now taken by the caller."""
+    with taken.get_lock():
+        chunk = int(taken.value)
+        taken.value = chunk + 1
+    return chunk
 
 
 def _serve(
     conns: dict[Connection, int],
     model: TextModel,
-    slices: dict[int, list[str]],
+    done: dict[int, list[TriageDecision]],
     *,
     block: bool,
 ) -> None:
-    """Answer the workers' model calls and put the decisions they send in `slices` (by worker
-    number); with `block`, until every worker has sent them, else only what is waiting."""
+    """Answer the workers' model calls and put the chunks they decided in `done` (by chunk
+    number); with `block`, until every worker has finished, else only what is waiting."""
     pending = {c for c in conns if not c.closed}
     while pending:
         ready = wait(list(pending), timeout=None if block else 0)
@@ -145,8 +149,10 @@ def _serve(
                 raise RuntimeError("a triage worker died before sending its decisions") from None
             if kind == "predict":
                 conn.send(model.predict(payload))
+            elif kind == "chunk":
+                chunk, decisions = payload
+                done[chunk] = _DECISIONS.validate_json(decisions)
             elif kind == "done":
-                slices[conns[conn]] = payload
                 pending.discard(conn)
                 conn.close()
             else:  # "error": the worker's exception, raised here as triage_many would
@@ -177,15 +183,21 @@ class _AskParent:
         return getattr(self._model, name)
 
 
-def _work(conn: Connection, parent_ends: list[Connection], lo: int, hi: int) -> None:
+def _work(conn: Connection, parent_ends: list[Connection], first: int) -> None:
     for end in parent_ends:
         end.close()
     assert _JOB is not None
-    tickets, policy, now, model = _JOB
+    tickets, policy, now, model, taken = _JOB
+    asking = _AskParent(model, conn)
     try:
-        decisions = triage_many(tickets[lo:hi], policy, now, _AskParent(model, conn))
-        answer: tuple[str, Any] = ("done", [d.model_dump_json() for d in decisions])
-    except EOFError:  # the parent stopped (it raised): nobody is listening
+        chunk = first
+        while chunk * CHUNK < len(tickets):
+            lo = chunk * CHUNK
+            decisions = triage_many(tickets[lo : lo + CHUNK], policy, now, asking)
+            conn.send(("chunk", (chunk, _DECISIONS.dump_json(decisions))))
+            chunk = _take(taken)
+        answer: tuple[str, Any] = ("done", None)
+    except (EOFError, BrokenPipeError):  # the parent stopped (it raised): nobody is listening
         return
     except Exception as exc:  # sent to the parent, which raises it
         answer = ("error", exc)

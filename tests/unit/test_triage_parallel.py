@@ -12,7 +12,7 @@ import pytest
 
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import TextSignals, TicketIn, prepare, texts_to_score, triage_many
-from supportdesk.triage_parallel import MIN_PER_WORKER, triage_parallel
+from supportdesk.triage_parallel import CHUNK, MIN_PER_WORKER, triage_parallel
 
 from .triage.helpers import NOW
 
@@ -78,10 +78,22 @@ def test_known_texts_are_scored_in_the_workers() -> None:
     model = HashModel(knows=True)
     got = triage_parallel(tickets, POLICY, NOW, model, workers=2)
     assert got == triage_many(tickets, POLICY, NOW, HashModel(knows=True))
-    own = {t for x in tickets[:MIN_PER_WORKER] for t in texts_to_score(prepare(x, POLICY))}
-    theirs = {t for x in tickets[MIN_PER_WORKER:] for t in texts_to_score(prepare(x, POLICY))}
-    assert theirs - own, "the second slice has texts of its own"
+    # The worker starts with the second chunk; the others go to whoever is free first.
+    first = tickets[CHUNK : 2 * CHUNK]
+    rest = tickets[:CHUNK] + tickets[2 * CHUNK :]
+    own = {t for x in rest for t in texts_to_score(prepare(x, POLICY))}
+    theirs = {t for x in first for t in texts_to_score(prepare(x, POLICY))}
+    assert theirs - own, "the worker's first chunk has texts of its own"
     assert not (set(model.asked) & (theirs - own))
+
+
+def test_the_chunks_come_back_in_input_order_whoever_decides_them() -> None:
+    tickets = corpus_tickets(3 * MIN_PER_WORKER + 5)  # a last chunk shorter than the others
+    expected = triage_many(tickets, POLICY, NOW, HashModel(knows=True))
+    for workers in (2, 3):
+        got = triage_parallel(tickets, POLICY, NOW, HashModel(knows=True), workers=workers)
+        assert [d.id for d in got] == [t.id for t in tickets]
+        assert got == expected
 
 
 @pytest.mark.parametrize("knows", [True, False])
@@ -102,7 +114,8 @@ class Dies(HashModel):
 
 def test_a_worker_that_dies_is_reported_not_waited_for() -> None:
     tickets = corpus_tickets(2 * MIN_PER_WORKER)
-    tickets[-1] = tickets[-1].model_copy(update={"description": "Zyxwv is down."})
+    # in the worker's first chunk: it is the worker's whoever is faster (here it would end us)
+    tickets[CHUNK] = tickets[CHUNK].model_copy(update={"description": "Zyxwv is down."})
     with pytest.raises(RuntimeError, match="worker died"):
         triage_parallel(tickets, POLICY, NOW, Dies(knows=True), workers=2)
 

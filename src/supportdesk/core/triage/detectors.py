@@ -152,7 +152,8 @@ class Context:
 
 
 def _named_tenant(ctx: Context) -> bool:
-    for text in (ctx.text, ctx.whole):
+    # a request that is the whole ticket is read once
+    for text in (ctx.text,) if ctx.text == ctx.whole else (ctx.text, ctx.whole):
         for rx in (_TENANT_NOUN, _FOR_NAME, _NAME_BEFORE_NOUN, _QUOTED):
             for m in rx.finditer(text):
                 name = m.group(1).strip(" .,'’\"")
