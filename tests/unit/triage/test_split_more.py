@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import triage
 from supportdesk.core.triage.ports import TextSignals
-from supportdesk.core.triage.split import segments, sentence_cuts, sentences
+from supportdesk.core.triage.split import segments, sentence_cuts, sentences, without_sign_off
 
 from .helpers import NOW, ticket
 
@@ -165,6 +165,45 @@ def test_a_short_piece_is_no_request_on_the_model_s_word_alone() -> None:
     )
     assert [r.category for r in triage(ticket(text), every, NOW, model).requests] == [
         "technical",
+        "billing",
+    ]
+
+
+class _ReadsClosingAsBilling:
+    """A model sure of everything: a text that asks to take a look is billing, the rest
+    integration."""
+
+    name = "fake"
+
+    def predict(self, texts: Sequence[str]) -> list[TextSignals]:
+        def reading(t: str) -> dict[str, float]:
+            top = "billing" if "ansehen" in t and "Teams" not in t else "integration"
+            return {top: 0.9, ("integration" if top == "billing" else "billing"): 0.1}
+
+        return [TextSignals(category=reading(t)) for t in texts]
+
+
+def test_a_sign_off_block_does_not_lend_a_short_piece_the_words_to_stand_alone() -> None:
+    """A closing line of six words and a signature of seven once made a billing request of
+    their own: the piece had eight words, but only six of them said anything."""
+    closing = "Könnt ihr euch das bitte ansehen?"
+    block = f"{closing}\n\nViele Grüße\nJonas Brandl\nAlpenblick IT GmbH"
+    assert without_sign_off(block, POLICY) == closing
+    for same in (closing, "Kind regards to the team, the sync still fails every morning."):
+        assert without_sign_off(same, POLICY) == same
+    text = (
+        "Seit gestern reagiert der Teams-Bot beim Mandanten Bäckerei Hofmann auf keine "
+        "Nachricht mehr, in der Web-App funktioniert alles.\n\n" + block
+    )
+    assert len(segments(text, POLICY)) == 2
+    model = _ReadsClosingAsBilling()
+    assert [r.category for r in triage(ticket(text), POLICY, NOW, model).requests] == [
+        "integration"
+    ]
+    # the same closing line with words of its own stands alone
+    longer = text.replace(closing, "Könnt ihr euch das bitte heute noch einmal gründlich ansehen?")
+    assert [r.category for r in triage(ticket(longer), POLICY, NOW, model).requests] == [
+        "integration",
         "billing",
     ]
 

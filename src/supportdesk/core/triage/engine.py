@@ -302,7 +302,8 @@ def _parts(
         c = classify.classify(piece, policy, scored.get(piece, TextSignals()), rules=rules[piece])
         cfg = policy.splitting
         sure = c.rules.top()[1] >= cfg.min_rule_score or (
-            c.confidence >= cfg.min_confidence and word_count(piece) >= cfg.model_min_words
+            c.confidence >= cfg.min_confidence
+            and word_count(split.without_sign_off(piece, policy)) >= cfg.model_min_words
         )
         if c.decided_by == "default" or not sure:
             return None

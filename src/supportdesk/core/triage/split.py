@@ -169,6 +169,21 @@ def pleasantry(piece: str, policy: Policy, *, signature: bool = False) -> bool:
     return cut is None or cut.asks.first_match(piece) is None
 
 
+def without_sign_off(piece: str, policy: Policy) -> str:
+    """The piece without the sign-off block that ends it ("…take a look?\n\nViele Grüße\nJonas
+    Brandl\nAlpenblick IT GmbH" → "…take a look?"); the piece itself when it ends otherwise."""
+    lines = piece.rstrip().split("\n")
+    for k in range(max(1, len(lines) - SIGN_OFF_MAX_LINES), len(lines)):
+        if pleasantry("\n".join(lines[k:]), policy, signature=True):
+            return "\n".join(lines[:k]).rstrip()
+    return piece
+
+
+#: A sign-off block (the sign-off, a name, a title, a company, a phone number) spans at most
+#: this many lines.
+SIGN_OFF_MAX_LINES = 5
+
+
 def _sign_off(piece: str, patterns: Patterns) -> bool:
     """The piece opens with a pleasantry word ("Regards", "Cordialement", "Thanks"), not with
     punctuation alone (a bullet's dash)."""
