@@ -100,7 +100,8 @@ def signals_of(policy: Policy) -> _Signals:
 class Classification:
     category: str
     confidence: float
-    decided_by: str  # "rules", "model+rules", "model-cut", "ask-cut", "hint", "default", "split"
+    #: "rules", "model+rules", "model-cut", "lead-cut", "ask-cut", "hint", "default", "split"
+    decided_by: str
     rules: RuleScores
     model_best: tuple[str | None, float] = (None, 0.0)
     #: The rule weight used when the text did not read as English (None: the usual one).
@@ -151,9 +152,10 @@ def explain(c: Classification, hint: str | None, threshold: float) -> list[tuple
     if ev:
         quotes = "; ".join(f"{e.label} ({e.quote!r})" for e in ev[:3])
         out.append(("classify.signals", f"{c.category}: policy signals {quotes}"))
-    if c.decided_by in ("model+rules", "model-cut"):
+    if c.decided_by in ("model+rules", "model-cut", "lead-cut"):
         mname, mp = c.model_best
-        # a part the model cut off is read by its quick signals alone (see engine._torn_cut)
+        # a part the model cut off is read by its quick signals alone (see engine._torn_cut,
+        # engine._lead_cut)
         whose = "model's" if c.decided_by == "model+rules" else "this part alone, model's quick"
         out.append(
             (
