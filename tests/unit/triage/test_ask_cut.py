@@ -160,3 +160,52 @@ def test_a_usage_question_with_a_money_action_of_its_own(
     d = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
     assert [r.queue for r in d.requests] == queues
     assert d.requests[1].text.startswith(second_opens)
+
+
+@pytest.mark.parametrize(
+    ("text", "reads_as"),
+    [
+        (
+            "The Salesforce connector at Quillon Insurance fails with 'INVALID_SESSION_ID' on "
+            "every sync since the 15th, even after re-authorizing, and we need a credit note on "
+            "the December invoice for the connector add-on.",
+            "integration",
+        ),
+        (
+            "The mailbox connector for Tallis Pharmacy fails with 'admin consent required' since "
+            "30 December; please refund the connector add-on on our December invoice for those "
+            "days.",
+            "integration",
+        ),
+        (
+            "Da stamattina tutti gli agenti del tenant Studio Ferraris rispondono con errore 503. "
+            "Per il disservizio di oggi chiede una nota di credito sulla fattura di giugno.",
+            "technical",
+        ),
+        (
+            "Seit dem 2. September schlägt der Webhook nach Autotask bei jedem Aufruf mit HTTP "
+            "500 fehl. Für die Woche Ausfall hätten wir gern eine Gutschrift auf der "
+            "Septemberrechnung.",
+            "integration",
+        ),
+        (
+            "The Salesforce connector for Rossi Arredamenti fails on every sync since 28 "
+            "September. Their October invoice lists the connector add-on twice for them, please "
+            "remove the duplicate.",
+            "integration",
+        ),
+    ],
+)
+def test_money_asks_in_more_words_and_clauses(text: str, reads_as: str) -> None:
+    """A credit asked for after "and we need", after a semicolon, by someone else ("chiede"),
+    as a German wish, or as a duplicate to remove: each was once left inside the problem."""
+    d = triage(ticket(text), POLICY, NOW, ReadsAs(reads_as))
+    assert [r.category for r in d.requests] == [reads_as, "billing"]
+
+
+def test_a_clause_without_a_money_action_stays_with_the_problem() -> None:
+    text = (
+        "The Teams connector for Lemaire fails with 403 since Saturday and we re-authorised it "
+        "twice; nothing changed on our side, please have a look."
+    )
+    assert len(triage(ticket(text), POLICY, NOW, ReadsAs("integration")).requests) == 1

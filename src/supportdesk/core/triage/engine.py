@@ -361,8 +361,9 @@ def _lead_cut(
     money team whose leading sentences are a request of their own for one of `from_queues` ("File
     uploads fail with 413 for Marlin Yachts. What is annual pricing for 200 extra seats?"),
     read so by the model's quick signals and the policy's, before sentences that ask the money
-    action. The lead is cut off at the first boundary where it reads so; the rest keeps the
-    whole text's reading. None when there is no such cut (or no model that answers quickly)."""
+    action. The lead is every sentence before the first that asks the money action; the rest
+    keeps the whole text's reading. None when there is no such cut (or no model that answers
+    quickly)."""
     cfg = policy.splitting.ask_cut
     lead_cfg = cfg.lead if cfg is not None else None
     if cfg is None or lead_cfg is None or c.category != cfg.category:
@@ -377,23 +378,22 @@ def _lead_cut(
         cfg.actions.first_match(t) is not None and cfg.asks.first_match(t) is not None
         for t in texts
     ]
-    quick = cast(QuickTextModel, model).predict_quick
-    for k in range(1, len(texts)):
-        if not any(asks_action[k:]):
-            return None
-        lead, rest = " ".join(texts[:k]), " ".join(texts[k:])
-        if word_count(lead) < cfg.min_words:
-            continue
-        (signals,) = quick([lead])
-        read = classify.classify(lead, policy, signals, rules=rules[lead])
-        owner = classify.route(read.category, lead, policy)[0]
-        if owner not in cfg.from_queues or read.confidence < lead_cfg.min_confidence:
-            continue
-        if owner in lead_cfg.must_ask and cfg.asks.first_match(lead) is None:
-            continue
-        asked = classify.Classification(c.category, c.confidence, "ask-cut", rules[rest])
-        return [(lead, replace(read, decided_by="lead-cut")), (rest, asked)]
-    return None
+    # the lead: every sentence before the first one that asks the money action
+    k = asks_action.index(True) if True in asks_action else 0
+    if k == 0:
+        return None
+    lead, rest = " ".join(texts[:k]), " ".join(texts[k:])
+    if word_count(lead) < cfg.min_words:
+        return None
+    (signals,) = cast(QuickTextModel, model).predict_quick([lead])
+    read = classify.classify(lead, policy, signals, rules=rules[lead])
+    owner = classify.route(read.category, lead, policy)[0]
+    if owner not in cfg.from_queues or read.confidence < lead_cfg.min_confidence:
+        return None
+    if owner in lead_cfg.must_ask and cfg.asks.first_match(lead) is None:
+        return None
+    asked = classify.Classification(c.category, c.confidence, "ask-cut", rules[rest])
+    return [(lead, replace(read, decided_by="lead-cut")), (rest, asked)]
 
 
 def _ask_cut(
