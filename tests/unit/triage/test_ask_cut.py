@@ -209,3 +209,30 @@ def test_a_clause_without_a_money_action_stays_with_the_problem() -> None:
         "twice; nothing changed on our side, please have a look."
     )
     assert len(triage(ticket(text), POLICY, NOW, ReadsAs("integration")).requests) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oakfield Dental used roughly 3x their normal credits last week and i cant see why. "
+        "whats the price on the 50k credit pack, thinking of buying 2",
+        "Our trial tenant Cobalt Dental ran out of credits on Saturday after one file upload "
+        "used 2,000 credits; why so many? What would the Standard plan cost for 5 tenants?",
+        "Unser Tenant Hoffmann Bau hängt seit dem 6. November im Credit-Limit fest, warum schon "
+        "nach einer Woche? Für den Kunden: was kostet das 50k-Pack im Monat?",
+    ],
+)
+def test_a_price_asked_after_a_usage_question_goes_to_sales(text: str) -> None:
+    d = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
+    assert [(r.category, r.queue) for r in d.requests] == [
+        ("credits_usage", "usage"),
+        ("billing", "sales"),
+    ]
+
+
+def test_what_a_run_costs_is_a_usage_question_not_a_price_ask() -> None:
+    text = (
+        "Our free allowance was gone by the 4th of this month after a handful of workflows. "
+        "What does a workflow run actually cost against the allowance?"
+    )
+    assert len(triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage")).requests) == 1
