@@ -785,18 +785,6 @@ class ModelCut(_Strict):
     never_pairs: tuple[tuple[str, str], ...] = ()
 
 
-class LeadCut(_Strict):
-    """The ask cut the other way round: a ticket read as one request of the ask cut's
-    `category` whose leading sentences read, with at least `min_confidence` (the text model's
-    quick signals and the policy's), as a request for one of the ask cut's `from_queues`, and
-    whose later sentences ask the money action, becomes two requests: the lead, and the rest.
-    A lead for one of `must_ask` must ask something itself (a usage figure that only backs up
-    the money ask stays in it)."""
-
-    min_confidence: float = Field(default=0.6, ge=0, le=1)
-    must_ask: tuple[str, ...] = ()
-
-
 class AskCut(_Strict):
     """A second request the markers miss because it is one sentence asking another team for an
     action: a ticket read as one request for one of `from_queues` (a product problem for the
@@ -813,7 +801,6 @@ class AskCut(_Strict):
     actions: Patterns
     clauses: Patterns | None = None
     min_words: int = Field(default=6, ge=1)
-    lead: LeadCut | None = None
 
 
 class Splitting(_Strict):
@@ -937,8 +924,6 @@ class Policy(_Strict):
             if ask.category not in self.categories:
                 raise ValueError(f"splitting.ask_cut names unknown category {ask.category!r}")
             self._known_queues("splitting.ask_cut names", ask.from_queues)
-            if ask.lead is not None:
-                self._known_queues("splitting.ask_cut.lead.must_ask names", ask.lead.must_ask)
         if not self.support_path:
             raise ValueError("support_path needs at least one rule")
         last = self.support_path[-1]

@@ -100,8 +100,7 @@ def signals_of(policy: Policy) -> _Signals:
 class Classification:
     category: str
     confidence: float
-    #: "rules", "model+rules", "model-cut", "lead-cut", "ask-cut", "hint", "default", "split"
-    decided_by: str
+    decided_by: str  # "rules", "model+rules", "model-cut", "ask-cut", "hint", "default", "split"
     rules: RuleScores
     model_best: tuple[str | None, float] = (None, 0.0)
     #: The rule weight used when the text did not read as English (None: the usual one).
@@ -152,10 +151,9 @@ def explain(c: Classification, hint: str | None, threshold: float) -> list[tuple
     if ev:
         quotes = "; ".join(f"{e.label} ({e.quote!r})" for e in ev[:3])
         out.append(("classify.signals", f"{c.category}: policy signals {quotes}"))
-    if c.decided_by in ("model+rules", "model-cut", "lead-cut"):
+    if c.decided_by in ("model+rules", "model-cut"):
         mname, mp = c.model_best
-        # a part the model cut off is read by its quick signals alone (see engine._torn_cut,
-        # engine._lead_cut)
+        # a part the model cut off is read by its quick signals alone (see engine._torn_cut)
         whose = "model's" if c.decided_by == "model+rules" else "this part alone, model's quick"
         out.append(
             (

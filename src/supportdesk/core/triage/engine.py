@@ -345,55 +345,8 @@ def _requests(
     return (
         _torn_cut(prepared, policy, scored[whole], model, rules)
         or _ask_cut(whole, c, policy, rules)
-        or _lead_cut(prepared, c, policy, model, rules)
         or [(whole, c)]
     )
-
-
-def _lead_cut(
-    prepared: Prepared,
-    c: classify.Classification,
-    policy: Policy,
-    model: TextModel,
-    rules: _RuleMemo,
-) -> list[tuple[str, classify.Classification]] | None:
-    """The ask cut the other way round (`AskCut.lead`): a ticket read as one request of the
-    money team whose leading sentences are a request of their own for one of `from_queues` ("File
-    uploads fail with 413 for Marlin Yachts. What is annual pricing for 200 extra seats?"),
-    read so by the model's quick signals and the policy's, before sentences that ask the money
-    action. The lead is every sentence before the first that asks the money action; the rest
-    keeps the whole text's reading. None when there is no such cut (or no model that answers
-    quickly)."""
-    cfg = policy.splitting.ask_cut
-    lead_cfg = cfg.lead if cfg is not None else None
-    if cfg is None or lead_cfg is None or c.category != cfg.category:
-        return None
-    if not callable(getattr(model, "predict_quick", None)):
-        return None
-    whole = prepared.whole
-    if classify.route(c.category, whole, policy)[0] in cfg.from_queues:
-        return None
-    texts = split.sentences(whole, cfg.clauses)
-    asks_action = [
-        cfg.actions.first_match(t) is not None and cfg.asks.first_match(t) is not None
-        for t in texts
-    ]
-    # the lead: every sentence before the first one that asks the money action
-    k = asks_action.index(True) if True in asks_action else 0
-    if k == 0:
-        return None
-    lead, rest = " ".join(texts[:k]), " ".join(texts[k:])
-    if word_count(lead) < cfg.min_words:
-        return None
-    (signals,) = cast(QuickTextModel, model).predict_quick([lead])
-    read = classify.classify(lead, policy, signals, rules=rules[lead])
-    owner = classify.route(read.category, lead, policy)[0]
-    if owner not in cfg.from_queues or read.confidence < lead_cfg.min_confidence:
-        return None
-    if owner in lead_cfg.must_ask and cfg.asks.first_match(lead) is None:
-        return None
-    asked = classify.Classification(c.category, c.confidence, "ask-cut", rules[rest])
-    return [(lead, replace(read, decided_by="lead-cut")), (rest, asked)]
 
 
 def _ask_cut(
