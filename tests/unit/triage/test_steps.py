@@ -468,6 +468,22 @@ def test_a_password_set_for_someone_is_a_secret_without_the_word_password() -> N
         assert triage(ticket(harmless), POLICY, NOW).secrets == [], harmless
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("I then had IT set a temporary one, Harbor!Lantern88, and it fails too.", "Lantern88"),
+        ("Gave him a new pw Birch#2027k but the portal says invalid.", "Birch#2027k"),
+        ("The initial password is Quill$9harbor for all three.", "Quill$9harbor"),
+    ],
+)
+def test_a_temporary_or_new_password_is_a_secret(text: str, value: str) -> None:
+    d = triage(ticket(text), POLICY, NOW)
+    assert d.secrets == ["password"]
+    assert value not in d.model_dump_json()
+    for harmless in ("a temporary one-off fix, 3 users only", "the new one, v2.1, is fine"):
+        assert triage(ticket(harmless), POLICY, NOW).secrets == [], harmless
+
+
 def test_a_bearer_session_id_with_an_exclamation_mark_is_redacted_whole() -> None:
     text = "Authorization: Bearer 00D7h000001AbCd!AQkAQ9xLmP2vNc8TzR3yB6uE1sKd4\nstill fails"
     d = triage(ticket(text), POLICY, NOW)
