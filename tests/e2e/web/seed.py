@@ -22,11 +22,12 @@ from supportdesk.tickets.schemas import TicketSubmit
 
 PASSWORD = "correct horse battery staple"
 
-#: A message with two requests for two owners, written so triage does not split it by itself
-#: (no "also"/"separately" marker): the agent splits it by hand.
+#: A message with two requests for two owners, written so triage (rules only, as this desk
+#: runs) does not split it by itself (no marker, and the quote is asked in the problem's own
+#: sentence for someone else): the agent splits it by hand.
 MIXED = (
     "SAML SSO login fails for every user at Contoso since this morning with error 'invalid "
-    "assertion', and we would like a quote to upgrade our plan with 20 more seats for Fabrikam."
+    "assertion', and Fabrikam wants a quote to upgrade our plan with 20 more seats."
 )
 
 
