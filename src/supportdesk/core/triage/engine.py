@@ -303,6 +303,8 @@ def _parts(
         cfg = policy.splitting
         sure = c.rules.top()[1] >= cfg.min_rule_score or (
             c.confidence >= cfg.min_confidence
+            and word_count(piece) >= cfg.model_min_words
+            # a sign-off block's words say nothing: they do not make a short ask long enough
             and word_count(split.without_sign_off(piece, policy)) >= cfg.model_min_words
         )
         if c.decided_by == "default" or not sure:
