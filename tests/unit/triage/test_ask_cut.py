@@ -236,3 +236,16 @@ def test_what_a_run_costs_is_a_usage_question_not_a_price_ask() -> None:
         "What does a workflow run actually cost against the allowance?"
     )
     assert len(triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage")).requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("said", "requests"),
+    [
+        ("We are not asking for a refund, we only want to know which agent used them.", 1),
+        ("No buscamos reembolso ni nada, solo queremos entender qué agente lo consumió.", 1),
+        ("We'd like a refund for those credits on the next invoice, please.", 2),
+    ],
+)
+def test_a_money_action_said_not_to_be_asked_is_no_ask(said: str, requests: int) -> None:
+    text = f"Why did Ferretería Olmedo use 18,000 credits on Sunday when nobody worked? {said}"
+    assert len(triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage")).requests) == requests

@@ -166,6 +166,17 @@ def test_a_signature_block_after_a_sign_off_is_not_a_request() -> None:
     assert len(segments(text, POLICY)) == 1
 
 
+def test_a_signature_block_a_blank_line_parted_from_its_sign_off_is_not_a_request() -> None:
+    from supportdesk.core.triage.split import segments
+
+    ask = "Could you point us to how per-tenant branding is configured for Saltmarsh Realty?"
+    block = "Erik Sørensen\nSolutions Engineer\nFjordline IT\n+47 22 00 00 00"
+    assert len(segments(f"{ask}\n\nBest regards,\n\n{block}", POLICY)) == 1
+    # without the sign-off before it, or when the last paragraph asks, it stays a piece
+    assert len(segments(f"{ask}\n\n{block}", POLICY)) == 2
+    assert len(segments(f"{ask}\n\nThanks,\n\nAlso please resend invoice 4471.", POLICY)) == 2
+
+
 def test_a_forwarded_mail_header_is_not_a_request() -> None:
     from supportdesk.core.triage.split import pleasantry, segments
 

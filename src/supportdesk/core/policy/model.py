@@ -801,6 +801,9 @@ class AskCut(_Strict):
     actions: Patterns
     clauses: Patterns | None = None
     min_words: int = Field(default=6, ge=1)
+    #: A sentence that says it does not ask the action ("we're not asking for a refund") asks
+    #: nothing, whatever `asks` and `actions` find in it.
+    negated: Patterns | None = None
 
 
 class Splitting(_Strict):

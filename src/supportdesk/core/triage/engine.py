@@ -364,7 +364,10 @@ def _ask_cut(
         return None
     texts = split.sentences(whole, cfg.clauses)
     asking = [
-        i > 0 and cfg.actions.first_match(t) is not None and cfg.asks.first_match(t) is not None
+        i > 0
+        and cfg.actions.first_match(t) is not None
+        and cfg.asks.first_match(t) is not None
+        and (cfg.negated is None or cfg.negated.first_match(t) is None)
         for i, t in enumerate(texts)
     ]
     if not any(asking):

@@ -36,12 +36,18 @@ def segments(text: str, policy: Policy) -> list[str]:
     pieces = [p for p in pieces if p.strip()]
     minimum = policy.splitting.min_segment_chars
 
-    def stands_alone(piece: str, last: bool = False) -> bool:
-        return len(piece.strip()) >= minimum and not pleasantry(piece, policy, signature=last)
+    def stands_alone(piece: str, last: bool = False, before: str = "") -> bool:
+        if len(piece.strip()) < minimum or pleasantry(piece, policy, signature=last):
+            return False
+        # a signature block that a blank line parted from its sign-off ("Best regards,\n\n
+        # Erik Sørensen\nSolutions Engineer\n…"): the sign-off ends the piece before
+        signed = before.rstrip().rsplit("\n", 1)[-1]
+        return not (last and signed and pleasantry(f"{signed}\n{piece}", policy, signature=True))
 
     out: list[str] = []
     for i, piece in enumerate(pieces):
-        if out and not (stands_alone(out[-1]) and stands_alone(piece, i == len(pieces) - 1)):
+        last = i == len(pieces) - 1
+        if out and not (stands_alone(out[-1]) and stands_alone(piece, last, out[-1])):
             out[-1] = out[-1] + piece
         else:
             out.append(piece)
