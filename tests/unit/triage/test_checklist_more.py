@@ -101,6 +101,18 @@ def test_a_period_in_other_words_dates_a_usage_question(text: str) -> None:
     assert given_item(text, "Credits", "credits_usage", "date_time")
 
 
+def test_a_date_given_in_the_other_request_of_the_ticket_counts_as_given() -> None:
+    """Only what is really absent is asked for: "the same days" point at the date the ticket
+    gives in its first request."""
+    text = (
+        "Since Monday 3 March the Teams connector for Holt Dental fails with 401 on every sync. "
+        "Separately, why did Holt Dental's credits drop by 20k over the same days?"
+    )
+    d = triage(ticket(text), POLICY, NOW)
+    assert [r.category for r in d.requests] == ["integration", "credits_usage"]
+    assert "date_time" not in d.requests[1].missing
+
+
 def test_a_question_about_next_month_in_general_is_still_undated() -> None:
     d = triage(
         ticket("Does a tenant's unused allowance roll over to the next month or is it lost?"),

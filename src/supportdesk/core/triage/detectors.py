@@ -181,7 +181,8 @@ DETECTORS: dict[str, Callable[[Context], bool]] = {
         _OUR_ACCOUNT.search(ctx.whole) is not None or _ALL_TENANTS.search(ctx.whole) is not None
     ),
     "all_tenants": lambda ctx: _ALL_TENANTS.search(ctx.whole) is not None,
-    "date_time": lambda ctx: _DATE_TIME.search(ctx.text) is not None,
+    # a date anywhere in the ticket: "over the same days" in a second request points at it
+    "date_time": lambda ctx: _DATE_TIME.search(ctx.whole) is not None,
     "particular_user": lambda ctx: _PARTICULAR_USER.search(ctx.text) is not None,
     "identified_user": lambda ctx: _IDENTIFIED_USER.search(ctx.text) is not None,
 }
