@@ -113,6 +113,20 @@ def test_a_date_given_in_the_other_request_of_the_ticket_counts_as_given() -> No
     assert "date_time" not in d.requests[1].missing
 
 
+@pytest.mark.parametrize(
+    ("text", "given"),
+    [
+        ("Our pooled credits hit 95% of the cap on 20 December. When does it reset?", True),
+        ("We're at 94% of our monthly credit allowance on the 24th. Does it carry over?", True),
+        ("Our partner pool dropped by 90k credits on 3 May. What used it?", True),
+        ("Our client's usage tripled on 3 May. What used it?", False),
+        ("Usage at one of our tenants tripled on 3 May. What used it?", False),
+    ],
+)
+def test_our_own_pool_or_allowance_names_the_workspace(text: str, given: bool) -> None:
+    assert given_item(text, "Credits", "credits_usage", "workspace_or_tenant") == given
+
+
 def test_a_question_about_next_month_in_general_is_still_undated() -> None:
     d = triage(
         ticket("Does a tenant's unused allowance roll over to the next month or is it lost?"),

@@ -59,6 +59,10 @@ _ALL_TENANTS = re.compile(
 _OUR_ACCOUNT = re.compile(
     r"\b(?:our|my)\s+(?:whole\s+|entire\s+|own\s+)?(?:internal\s+)?(?:account|workspace|org|"
     r"organi[sz]ation|company|msp|portal|instance|usage|credits?|balance|allowance)\b|"
+    # "our pooled credits", "our monthly credit allowance", "our partner pool": a word or two
+    # between, none of them a client's
+    r"\b(?:our|my)\s+(?!(?:[\w-]+\s+)?(?:clients?|customers?|tenants?)\b)(?:[\w-]+\s+){1,2}"
+    r"(?:account|workspace|usage|credits|balance|allowance|pool)\b|"
     r"\b(?:nuestra cuenta|nossa conta|notre compte|unser(?:em|es)? konto|ons account|"
     r"nostro account|naszym koncie|naszego konta)\b|"
     r"\bour own (?:partner |internal )?(?:account|api key|key|middleware|script|service|tooling)\b|"
