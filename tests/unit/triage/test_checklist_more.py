@@ -161,3 +161,34 @@ def test_what_happened_is_read_in_other_words_and_languages(text: str) -> None:
 )
 def test_our_own_account_or_every_tenant_answers_which_tenant(text: str) -> None:
     assert given_item(text, "API", "integration", "affected_tenant")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "Since 2 December the HubSpot connector for our client Lima Construções shows "
+            "'token revoked' on every sync of the tenant.",
+            "integration",
+        ),
+        (
+            "Since the move yesterday SSO for our client Oakmont Veterinary gives "
+            "AADSTS50011 to every user of the tenant.",
+            "access",
+        ),
+        (
+            "Since this morning the document summariser hangs for every PDF our client "
+            "Tidewater Law uploads in their tenant.",
+            "technical",
+        ),
+    ],
+)
+def test_a_quoted_message_an_error_code_or_a_hang_is_the_actual_behaviour(
+    text: str, category: str
+) -> None:
+    assert given_item(text, "Problem", category, "actual_behavior")
+
+
+def test_a_problem_that_says_nothing_of_what_happens_is_still_asked() -> None:
+    text = "The Salesforce connector for our client Grayson Realty has an issue in their tenant."
+    assert not given_item(text, "Connector", "integration", "actual_behavior")
