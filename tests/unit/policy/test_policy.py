@@ -130,3 +130,13 @@ def test_the_fast_yaml_loader_reads_the_published_policy_as_the_pure_python_one(
     text = default_policy_text()
     assert yaml.load(text, Loader=loader._LOADER) == yaml.load(text, Loader=yaml.SafeLoader)
     assert loader._LOADER in (getattr(yaml, "CSafeLoader", None), yaml.SafeLoader)
+
+
+def test_the_policy_knows_exactly_the_detectors_the_core_has() -> None:
+    """The policy model names the detectors a checklist may use without importing the triage
+    core; the two lists must not drift apart (a policy could name a detector that fails at
+    decision time, or a new detector be refused by the validator)."""
+    from supportdesk.core.policy.model import DETECTORS as NAMED
+    from supportdesk.core.triage.detectors import DETECTORS
+
+    assert set(DETECTORS) == NAMED
