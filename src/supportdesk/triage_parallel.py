@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
 from typing import Any, cast
@@ -102,12 +102,9 @@ def triage_parallel(
         gc.unfreeze()
     done: dict[int, list[TriageDecision]] = {}
     try:
-        chunk = 0
-        while chunk * CHUNK < len(tickets):
-            lo = chunk * CHUNK
-            done[chunk] = triage_many(tickets[lo : lo + CHUNK], policy, now, model)
+        for chunk, part in _chunks(tickets, 0, taken):
+            done[chunk] = triage_many(part, policy, now, model)
             _serve(conns, model, done, block=False)
-            chunk = _take(taken)
         _serve(conns, model, done, block=True)
     finally:
         for conn in conns:
@@ -119,12 +116,17 @@ def triage_parallel(
     return [d for chunk in sorted(done) for d in done[chunk]]
 
 
-def _take(taken: Any) -> int:
-    """The next chunk nobody has taken, now taken by the caller."""
-    with taken.get_lock():
-        chunk = int(taken.value)
-        taken.value = chunk + 1
-    return chunk
+def _chunks(
+    tickets: Sequence[TicketIn], first: int, taken: Any
+) -> Iterator[tuple[int, Sequence[TicketIn]]]:
+    """(chunk number, its tickets) for one process: chunk `first`, then each next chunk nobody
+    has taken (`taken`, shared by all processes), until the batch is dealt out."""
+    chunk = first
+    while chunk * CHUNK < len(tickets):
+        yield chunk, tickets[chunk * CHUNK : (chunk + 1) * CHUNK]
+        with taken.get_lock():
+            chunk = int(taken.value)
+            taken.value = chunk + 1
 
 
 def _serve(
@@ -190,12 +192,9 @@ def _work(conn: Connection, parent_ends: list[Connection], first: int) -> None:
     tickets, policy, now, model, taken = _JOB
     asking = _AskParent(model, conn)
     try:
-        chunk = first
-        while chunk * CHUNK < len(tickets):
-            lo = chunk * CHUNK
-            decisions = triage_many(tickets[lo : lo + CHUNK], policy, now, asking)
+        for chunk, part in _chunks(tickets, first, taken):
+            decisions = triage_many(part, policy, now, asking)
             conn.send(("chunk", (chunk, _DECISIONS.dump_json(decisions))))
-            chunk = _take(taken)
         answer: tuple[str, Any] = ("done", None)
     except (EOFError, BrokenPipeError):  # the parent stopped (it raised): nobody is listening
         return

@@ -39,10 +39,12 @@ def segments(text: str, policy: Policy) -> list[str]:
     def stands_alone(piece: str, last: bool = False, before: str = "") -> bool:
         if len(piece.strip()) < minimum or pleasantry(piece, policy, signature=last):
             return False
+        if not last:
+            return True
         # a signature block that a blank line parted from its sign-off ("Best regards,\n\n
         # Erik Sørensen\nSolutions Engineer\n…"): the sign-off ends the piece before
         signed = before.rstrip().rsplit("\n", 1)[-1]
-        return not (last and signed and pleasantry(f"{signed}\n{piece}", policy, signature=True))
+        return not (signed and pleasantry(f"{signed}\n{piece}", policy, signature=True))
 
     out: list[str] = []
     for i, piece in enumerate(pieces):
