@@ -77,6 +77,17 @@ def test_a_quote_goes_to_sales() -> None:
     assert [r.queue for r in d.requests] == ["support", "sales"]
 
 
+def test_an_ask_made_before_the_problem_comes_first() -> None:
+    text = (
+        "Call with Marcus Bell, owner. For the 2027 renewal he wants a quote adding 60 seats to "
+        "their plan. He then asked why the receptionist agent for Sunrise Vets logged 3,400 "
+        "minutes in December when the clinic was closed for a week, and how they were counted."
+    )
+    d = triage(ticket(text), POLICY, NOW, ReadsAs("credits_usage"))
+    assert [r.queue for r in d.requests] == ["sales", "phone_agent_review"]
+    assert d.requests[0].text.startswith("For the 2027 renewal")
+
+
 def test_money_words_that_ask_nothing_stay_with_the_problem() -> None:
     text = (
         "Since Monday the portal's invoice page crashes with error 500 for every user. "

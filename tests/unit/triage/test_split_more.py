@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import triage
 from supportdesk.core.triage.ports import TextSignals
-from supportdesk.core.triage.split import segments, sentence_cuts, sentences, without_sign_off
+from supportdesk.core.triage.split import (
+    group,
+    segments,
+    sentence_cuts,
+    sentences,
+    without_sign_off,
+)
 
 from .helpers import NOW, ticket
 
@@ -252,3 +258,28 @@ def test_a_call_note_s_bullets_are_notes_not_asks() -> None:
         update={"splitting": POLICY.splitting.model_copy(update={"call_notes": None})}
     )
     assert len(segments(call, plain)) == 4  # the header line, then each bullet
+
+
+def test_a_first_piece_that_introduces_a_list_joins_its_first_item() -> None:
+    """The model once read "…before we close on the 23rd:" as a cancellation; an introduction
+    owns nothing, and the list's items come in their order."""
+    pieces = [
+        "Hi team, two things before we close on the 23rd:",
+        "1) Pinecrest Law's tenant dropped 15,000 credits overnight. What ran?",
+        "2) Please send a corrected copy of invoice 40221 with our new address.",
+    ]
+    keys = dict(zip(pieces, ["billing", "usage", "billing"], strict=True))
+    parts = group(pieces, keys.get)
+    assert [p.key for p in parts] == ["usage", "billing"]
+    assert parts[0].text.startswith("Hi team, two things") and "Pinecrest" in parts[0].text
+    # the introduction's own key counts when the item has none
+    assert [p.key for p in group(pieces, {pieces[0]: "billing"}.get)] == ["billing"]
+
+
+def test_a_piece_ending_in_a_colon_before_no_list_keeps_its_key() -> None:
+    pieces = [
+        "[08:12] Mel: the reconciliation agent failed 40 times and burned credits\n[08:13] Mel:",
+        "and the 'Run now' button is greyed out for everyone since this morning",
+    ]
+    keys = dict(zip(pieces, ["usage", "support"], strict=True))
+    assert [p.key for p in group(pieces, keys.get)] == ["usage", "support"]

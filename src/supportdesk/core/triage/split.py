@@ -58,6 +58,8 @@ def segments(text: str, policy: Policy) -> list[str]:
 
 #: A call note is recognised by `Splitting.call_notes` within this many first characters.
 CALL_NOTE_HEAD = 200
+#: The start of a numbered, lettered or bulleted list item.
+_LIST_ITEM = re.compile(r"\s*(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|[-•*–])\s")
 #: A cut that a bulleted line follows.
 _BULLET = re.compile(r"\s*[-•*–]\s")
 
@@ -209,10 +211,24 @@ class Part:
 
 
 def group(pieces: list[str], keyer: Callable[[str], str | None]) -> list[Part]:
-    """Merge consecutive pieces with the same key; unsure pieces join the previous part."""
+    """Merge consecutive pieces with the same key; unsure pieces join the previous part. A
+    first piece that ends in a colon before a list ("Two things before we close on the 23rd:"
+    + "1) …") introduces the list's first item: it joins it, and its own key counts only when
+    the item has none."""
     parts: list[Part] = []
-    for piece in pieces:
+    intro: Part | None = None
+    for i, piece in enumerate(pieces):
         key = keyer(piece)
+        if intro is not None:  # "Two things before we close on the 23rd:" + the first thing
+            piece, key, intro = intro.text + "\n" + piece, key or intro.key, None
+        if (
+            i == 0
+            and len(pieces) > 1
+            and piece.rstrip().endswith(":")
+            and _LIST_ITEM.match(pieces[1])
+        ):
+            intro = Part(piece, key)
+            continue
         if parts and (key is None or key == parts[-1].key or parts[-1].key is None):
             prev = parts[-1]
             parts[-1] = Part(prev.text + "\n" + piece, prev.key or key)
