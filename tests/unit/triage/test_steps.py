@@ -193,13 +193,20 @@ def test_a_forwarded_mail_header_is_not_a_request() -> None:
     assert len(segments(text, POLICY)) == 1
 
 
-def test_a_date_like_1_juli_is_not_a_numbered_list() -> None:
+def test_a_date_like_1_juli_or_an_hour_is_not_a_numbered_list() -> None:
     from supportdesk.core.triage.split import segments
 
     text = "Auf der Rechnung vom 1. Juli steht eine Position, die wir nie bestellt haben."
     assert segments(text, POLICY) == [text]
     listed = "Zwei Fragen: 1. warum ist der Verbrauch gestiegen? 2. bitte Rechnung senden"
     assert len(segments(listed, POLICY)) >= 2
+    # an hour or a count that ends a sentence is no list item either
+    noted = (
+        "Nobody on any of our 31 tenants can sign in, no workaround; month-end reporting "
+        "starts at 9.\nCaller asks for a callback every 30 min."
+    )
+    assert segments(noted, POLICY) == [noted]
+    assert len(segments("Steps:\n1. open the agent\n2. click Run now", POLICY)) == 2
 
 
 def test_two_symptoms_of_one_problem_stay_one_request() -> None:
