@@ -527,3 +527,13 @@ def test_secrets_in_fields_are_redacted_too() -> None:
     )
     assert d.secrets == ["api_key"]
     assert "9d8c7b6a5f4e3d2c1b0a" not in json.dumps(d.model_dump(mode="json"))
+
+
+def test_consulta_is_an_appointment_or_a_query_not_consulting() -> None:
+    from supportdesk.core.triage.classify import rule_scores
+
+    booked = "Os pacientes não conseguem marcar consulta pelo telefone desde ontem."
+    assert rule_scores(booked, POLICY).scores["enablement"] == 0
+    asked = "Could your partner team consult with us on packaging? Or a consultant from Hatz?"
+    assert rule_scores(asked, POLICY).scores["enablement"] > 0
+    assert rule_scores("Buscamos consultores para diseñar agentes", POLICY).scores["enablement"] > 0
