@@ -537,3 +537,12 @@ def test_consulta_is_an_appointment_or_a_query_not_consulting() -> None:
     asked = "Could your partner team consult with us on packaging? Or a consultant from Hatz?"
     assert rule_scores(asked, POLICY).scores["enablement"] > 0
     assert rule_scores("Buscamos consultores para diseñar agentes", POLICY).scores["enablement"] > 0
+
+
+def test_a_clients_tax_work_is_no_tax_on_an_invoice() -> None:
+    from supportdesk.core.triage.classify import rule_scores
+
+    for busy in ("we are in the middle of tax season prep", "a batch of tax returns"):
+        assert rule_scores(busy, POLICY).scores["billing"] == 0, busy
+    for taxed in ("the tax on invoice 4411 is wrong", "they are tax-exempt", "VAT was added"):
+        assert rule_scores(taxed, POLICY).scores["billing"] > 0, taxed
