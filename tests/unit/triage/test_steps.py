@@ -148,6 +148,9 @@ def test_a_signature_block_after_a_sign_off_is_not_a_request() -> None:
         "Kind regards, Priya Chandran Accounts Manager | Harrowgate IT Services",
         "Cordialement,\nThomas Girard\nLyon Infogérance",
         "Thanks, Priya -- Priya Raman | Service Delivery Lead | Kestrel MSP | +44 20 7946 0000",
+        # a company's "B.V." or "Ltd.", an e-mail or web address ends no sentence
+        "Kind regards,\nHenk van der Meer\nKestrel Distribution B.V.",
+        "Best,\nJo Park\nHarbor IT Ltd.\njo@harbor-it.example | www.harbor-it.example",
     ):
         assert pleasantry(block, POLICY, signature=True), block
         assert not pleasantry(block, POLICY), block  # only where a message ends

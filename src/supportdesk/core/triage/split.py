@@ -155,7 +155,9 @@ PLEASANTRY_MAX_WORDS = 3
 #: it opens with a pleasantry, ends no sentence and asks nothing, in at most this many words.
 SIGN_OFF_MAX_WORDS = 16
 _OPENS_WITH_WORD = re.compile(r"[\W_]*\w")
-_SENTENCE = re.compile(r"[.!?]")
+#: A sentence's end: "!" or "?", or a full stop after a lowercase word (not in "B.V.", "Ltd.",
+#: "Co. KG", an e-mail address or a web address of a signature block).
+_SENTENCE = re.compile(r"[!?]|(?<=[a-z]{2})(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Pty)\.(?=\s|$)")
 
 
 def pleasantry(piece: str, policy: Policy, *, signature: bool = False) -> bool:
