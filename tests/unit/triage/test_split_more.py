@@ -252,6 +252,15 @@ def test_a_call_note_s_bullets_are_notes_not_asks() -> None:
     call = "Inbound call 15:05 CT, Marcus from Prairie Wire.\n" + notes
     assert len(segments(call, POLICY)) == 1
     assert len(segments("Anruf 08:15 MEZ, Frau Köhler.\n" + notes, POLICY)) == 1
+    for opening in (
+        "Phone log 07:12\nCaller: Dana Whitfield, partner admin.",
+        "Caller: Ruth Akers, Pennine Managed IT.",
+        "Chiamata delle 08:05 – Lorenzo Bianchi (Appennino Partner Network)",
+        "Notas de la llamada (línea Premium)",
+        "Anotações da ligação, 08:40",
+        "Telefonnotiz (Premium-Hotline), 10:40",
+    ):
+        assert len(segments(opening + "\n" + notes, POLICY)) == 1, opening
     # the same lines in a message that is no call note are a list of asks
     assert len(segments("Questions:\n" + notes, POLICY)) == 3
     plain = POLICY.model_copy(
