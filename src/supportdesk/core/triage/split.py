@@ -157,7 +157,7 @@ SIGN_OFF_MAX_WORDS = 16
 _OPENS_WITH_WORD = re.compile(r"[\W_]*\w")
 #: A sentence's end: "!" or "?", or a full stop after a lowercase word (not in "B.V.", "Ltd.",
 #: "Co. KG", an e-mail address or a web address of a signature block).
-_SENTENCE = re.compile(r"[!?]|(?<=[a-z]{2})(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Pty)\.(?=\s|$)")
+_SENTENCE = re.compile(r"[!?]|(?<=[a-zß-ÿ]{2})(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Pty)\.(?=\s|$)")
 
 
 def pleasantry(piece: str, policy: Policy, *, signature: bool = False) -> bool:
@@ -217,20 +217,12 @@ def group(pieces: list[str], keyer: Callable[[str], str | None]) -> list[Part]:
     first piece that ends in a colon before a list ("Two things before we close on the 23rd:"
     + "1) …") introduces the list's first item: it joins it, and its own key counts only when
     the item has none."""
+    keys = [keyer(p) for p in pieces]
+    if len(pieces) > 1 and pieces[0].rstrip().endswith(":") and _LIST_ITEM.match(pieces[1]):
+        pieces = [pieces[0] + "\n" + pieces[1], *pieces[2:]]
+        keys = [keys[1] or keys[0], *keys[2:]]
     parts: list[Part] = []
-    intro: Part | None = None
-    for i, piece in enumerate(pieces):
-        key = keyer(piece)
-        if intro is not None:  # "Two things before we close on the 23rd:" + the first thing
-            piece, key, intro = intro.text + "\n" + piece, key or intro.key, None
-        if (
-            i == 0
-            and len(pieces) > 1
-            and piece.rstrip().endswith(":")
-            and _LIST_ITEM.match(pieces[1])
-        ):
-            intro = Part(piece, key)
-            continue
+    for piece, key in zip(pieces, keys, strict=True):
         if parts and (key is None or key == parts[-1].key or parts[-1].key is None):
             prev = parts[-1]
             parts[-1] = Part(prev.text + "\n" + piece, prev.key or key)
