@@ -56,6 +56,11 @@ def test_the_request_type_is_read_in_any_word_form(text: str) -> None:
         "We need the receipt for the June payment of the Premium plan, please send it.",
         "Pourriez-vous envoyer le reçu du prélèvement du 5 septembre pour l'abonnement Premium ?",
         "Our VAT number is missing on the Premium plan invoices since July, please reissue them.",
+        # a charge or a purchase dated in another language, either way round
+        "Il 14 ottobre ci è stato addebitato due volte il pacchetto da 20.000 crediti.",
+        "Fomos cobrados duas vezes no dia 15 de outubro pelo mesmo pacote de minutos.",
+        "Das Monatsabo Standard wurde am 3. November zweimal abgebucht. Bitte erstatten.",
+        "Le pack de 100 000 crédits a été acheté deux fois le 15 décembre, remboursez le doublon.",
     ],
 )
 def test_a_payment_date_or_a_period_names_the_invoice(text: str) -> None:
