@@ -169,6 +169,47 @@ def test_our_own_account_or_every_tenant_answers_which_tenant(text: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("text", "subject", "category"),
+    [
+        # tenants in general, or several of them by their number
+        (
+            "Is there a way to set the default model for every new tenant we create?",
+            "How to",
+            "setup",
+        ),
+        (
+            "Where do I set the welcome message users see in chat, for our clients in general?",
+            "How to",
+            "setup",
+        ),
+        (
+            "Hatz phone agents stopped answering at 22:00 for 9 clients with after-hours lines; "
+            "calls just ring out.",
+            "outage",
+            "technical",
+        ),
+        # a customer user's e-mail address names the customer by its domain
+        (
+            "Gave tmorgan@silverpinerealty.example the tenant admin role yesterday but she still "
+            "only sees the normal user view.",
+            "roles",
+            "access",
+        ),
+    ],
+)
+def test_tenants_in_general_or_a_customer_domain_answer_which_tenant(
+    text: str, subject: str, category: str
+) -> None:
+    assert given_item(text, subject, category, "affected_tenant")
+
+
+def test_an_address_on_the_requesters_own_domain_names_no_customer() -> None:
+    text = "One of our clients has a user who cannot log in; I tried as admin@msp.example too."
+    d = triage(ticket(text), POLICY, NOW)
+    assert "affected_tenant" in d.requests[0].missing
+
+
+@pytest.mark.parametrize(
     ("text", "category"),
     [
         (

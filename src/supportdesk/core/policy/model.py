@@ -34,6 +34,7 @@ DETECTORS = frozenset(
         "account_name",
         "requester_tenant",
         "named_tenant",
+        "customer_email",
         "our_account",
         "all_tenants",
         "date_time",

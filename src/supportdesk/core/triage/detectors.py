@@ -51,7 +51,12 @@ _NOT_CUSTOMER_WORDS = frozenset(
 _ALL_TENANTS = re.compile(
     r"\b(?:all|every|across|each)\s+(?:(?:\d+\s+)?of\s+)?(?:our|my|the)?\s*(?:\d+\s+)?"
     r"(?:tenants?|clients?|customers?|workspaces?)\b|\baccount[- ]wide\b|\bacross the board\b|"
-    r"\bany (?:of (?:our|the|my) )?(?:tenants?|clients?|customers?)\b|"
+    r"\bany (?:of (?:our|the|my) )?(?:\d+\s+)?(?:tenants?|clients?|customers?)\b|"
+    # tenants in general ("every new tenant we create", "our clients in general") or several
+    # by their number ("9 clients with after-hours lines")
+    r"\b(?:every|each|all|any)\s+new\s+(?:tenants?|clients?|customers?)\b|\bnew tenants\b|"
+    r"\b(?:clients?|customers?|tenants?) in general\b|"
+    r"\b(?:[2-9]|[1-9]\d+)\s+(?:of\s+(?:our|their|the)\s+)?(?:tenants|clients|customers)\b|"
     r"\b(?:alle|todos (?:los|os|nuestros|nossos)|tous (?:les|nos)|tutti i|wszystki\w+|allen)\s+"
     r"(?:\w+\s+)?(?:tenants?|klanten|kunden|mandanten|clientes|clients|clienti|klient\w*)\b",
     re.IGNORECASE,
@@ -155,6 +160,16 @@ class Context:
     whole: str  # the whole ticket text, for context shared by split requests
 
 
+def _customer_email(ctx: Context) -> bool:
+    """An e-mail address in the text on another domain than the requester's: a customer's user,
+    whose domain names the customer ("tmorgan@silverpinerealty.example")."""
+    own = (ctx.ticket.requester.email or "").rpartition("@")[2].lower()
+    return any(m.group(1).lower() != own for m in _EMAIL.finditer(ctx.text))
+
+
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+
+
 def _named_tenant(ctx: Context) -> bool:
     # a request that is the whole ticket is read once
     for text in (ctx.text,) if ctx.text == ctx.whole else (ctx.text, ctx.whole):
@@ -181,6 +196,7 @@ DETECTORS: dict[str, Callable[[Context], bool]] = {
         ctx.ticket.requester.role in ("tenant_admin", "customer_user", "end_user")
     ),
     "named_tenant": _named_tenant,
+    "customer_email": _customer_email,
     "our_account": lambda ctx: (
         _OUR_ACCOUNT.search(ctx.whole) is not None or _ALL_TENANTS.search(ctx.whole) is not None
     ),
