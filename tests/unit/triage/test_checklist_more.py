@@ -61,6 +61,11 @@ def test_the_request_type_is_read_in_any_word_form(text: str) -> None:
         "Fomos cobrados duas vezes no dia 15 de outubro pelo mesmo pacote de minutos.",
         "Das Monatsabo Standard wurde am 3. November zweimal abgebucht. Bitte erstatten.",
         "Le pack de 100 000 crédits a été acheté deux fois le 15 décembre, remboursez le doublon.",
+        "De afschrijving van 2 november is twee keer van onze rekening gegaan. Terugstorten a.u.b.",
+        # the date before the charge, or a year's invoices
+        "Our purchase of a 50,000-credit pack (order 7731-AX, 29 Dec) was charged twice.",
+        "Could you refund yesterday's $240 charge for the Pinewood top-up?",
+        "We need copies of all our 2025 invoices for our annual audit.",
     ],
 )
 def test_a_payment_date_or_a_period_names_the_invoice(text: str) -> None:
@@ -73,6 +78,7 @@ def test_a_payment_date_or_a_period_names_the_invoice(text: str) -> None:
         "Our card was declined on the Premium renewal, we've updated it; please retry.",
         "La tarjeta fue rechazada en la renovación del plan Standard. ¿Pueden reintentar?",
         "Our payment failed again for the Standard plan. Please fix it.",
+        "Wczoraj bank odrzucił płatność za odnowienie planu Premium. Prosimy o pomoc.",
     ],
 )
 def test_a_failed_payment_is_not_asked_for_an_invoice(text: str) -> None:
