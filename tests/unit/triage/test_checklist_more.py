@@ -209,6 +209,55 @@ def test_tenants_in_general_or_a_customer_domain_answer_which_tenant(
     assert given_item(text, subject, category, "affected_tenant")
 
 
+@pytest.mark.parametrize(
+    ("text", "subject", "category", "item"),
+    [
+        # the requester's own login, console, key or pool is no client's
+        (
+            "can't log in. MFA code says invalid every time. my own admin acct, not a client",
+            "mfa",
+            "access",
+            "affected_tenant",
+        ),
+        (
+            "Since we rotated our partner API key, the PSA integration that creates tenants for "
+            "us gets 401 invalid_api_key from the API.",
+            "api",
+            "integration",
+            "affected_tenant",
+        ),
+        (
+            "What's the endpoint to list our tenants through the API? We want to sync tenant names "
+            "into our PSA.",
+            "api",
+            "integration",
+            "affected_tenant",
+        ),
+        (
+            "We still have 180,000 credits unused in our pool. Do those roll over next month or "
+            "do they expire when the allowance resets?",
+            "credits",
+            "credits_usage",
+            "workspace_or_tenant",
+        ),
+    ],
+)
+def test_the_requesters_own_account_answers_which_tenant(
+    text: str, subject: str, category: str, item: str
+) -> None:
+    assert given_item(text, subject, category, item)
+
+
+def test_one_of_our_tenants_is_still_asked_which() -> None:
+    d = triage(
+        ticket("one of our tenants went from 64k to 44k credits overnight. which workflow?"),
+        POLICY,
+        NOW,
+    )
+    assert [r.category for r in d.requests] == ["credits_usage"]
+    assert "workspace_or_tenant" in d.requests[0].missing
+
+
 def test_an_address_on_the_requesters_own_domain_names_no_customer() -> None:
     text = "One of our clients has a user who cannot log in; I tried as admin@msp.example too."
     d = triage(ticket(text), POLICY, NOW)

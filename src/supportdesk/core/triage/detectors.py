@@ -55,6 +55,7 @@ _ALL_TENANTS = re.compile(
     # tenants in general ("every new tenant we create", "our clients in general") or several
     # by their number ("9 clients with after-hours lines")
     r"\b(?:every|each|all|any)\s+new\s+(?:tenants?|clients?|customers?)\b|\bnew tenants\b|"
+    r"(?<!of )\bour tenants\b(?!\s+(?:is|has|was)\b)|"
     r"\b(?:clients?|customers?|tenants?) in general\b|"
     r"\b(?:[2-9]|[1-9]\d+)\s+(?:of\s+(?:our|their|the)\s+)?(?:tenants|clients|customers)\b|"
     r"\b(?:alle|todos (?:los|os|nuestros|nossos)|tous (?:les|nos)|tutti i|wszystki\w+|allen)\s+"
@@ -63,7 +64,12 @@ _ALL_TENANTS = re.compile(
 )
 _OUR_ACCOUNT = re.compile(
     r"\b(?:our|my)\s+(?:whole\s+|entire\s+|own\s+)?(?:internal\s+)?(?:account|workspace|org|"
-    r"organi[sz]ation|company|msp|portal|instance|usage|credits?|balance|allowance)\b|"
+    r"organi[sz]ation|company|msp|portal|instance|usage|credits?|balance|allowance|pool)\b|"
+    # the requester's own login, console or partner key ("my own admin acct, not a client",
+    # "I can't get into the portal myself", "our partner API key")
+    r"\bmy own (?:admin )?(?:account|acct|login)\b|\bnot (?:a|for a|any) client\b|"
+    r"\b(?:portal|console|mtp) myself\b|\bour (?:admin|partner) (?:portal|console)\b|"
+    r"\b(?:our|the) partner (?:api )?(?:key|console|portal)\b|"
     # "our pooled credits", "our monthly credit allowance", "our partner pool": a word or two
     # between, none of them a client's
     r"\b(?:our|my)\s+(?!(?:[\w-]+\s+)?(?:clients?|customers?|tenants?)\b)(?:[\w-]+\s+){1,2}"
