@@ -146,8 +146,10 @@ _PARTICULAR_USER = re.compile(
     r"\b(?:a|one) (?:customer|client)(?:'s|’s)? (?:user|employee|staff)\b",
     re.IGNORECASE,
 )
+#: An e-mail address; group 1 is its domain.
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 _IDENTIFIED_USER = re.compile(
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+    _EMAIL.pattern + "|"
     r"\b(?i:all|every|everyone|everybody|each)\b(?:\s+(?i:of\s+)?(?:the\s+|their\s+|our\s+)?(?:\d+\s+)?(?i:users?|staff|employees))?|"
     r"\b\d+\s+(?i:users|people|staff|employees|techs)\b|"
     r"\b(?i:user|employee|tech|technician|colleague|member|admin|manager)\s+(?:named\s+|called\s+)?[A-Z][a-z]+|"
@@ -171,9 +173,6 @@ def _customer_email(ctx: Context) -> bool:
     whose domain names the customer ("tmorgan@silverpinerealty.example")."""
     own = (ctx.ticket.requester.email or "").rpartition("@")[2].lower()
     return any(m.group(1).lower() != own for m in _EMAIL.finditer(ctx.text))
-
-
-_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 
 
 def _named_tenant(ctx: Context) -> bool:
