@@ -58,10 +58,11 @@ def segments(text: str, policy: Policy) -> list[str]:
 
 #: A call note is recognised by `Splitting.call_notes` within this many first characters.
 CALL_NOTE_HEAD = 200
-#: The start of a numbered, lettered or bulleted list item.
-_LIST_ITEM = re.compile(r"\s*(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|[-•*–])\s")
+_BULLET_MARK = r"[-•*–]"
 #: A cut that a bulleted line follows.
-_BULLET = re.compile(r"\s*[-•*–]\s")
+_BULLET = re.compile(rf"\s*{_BULLET_MARK}\s")
+#: The start of a numbered, lettered or bulleted list item.
+_LIST_ITEM = re.compile(rf"\s*(?:\(?\d{{1,2}}[.)]|\(?[a-z][.)]|{_BULLET_MARK})\s")
 
 #: Where one sentence ends and the next begins (a capital letter, digit or opening quote next).
 _SENTENCE_END = re.compile(
