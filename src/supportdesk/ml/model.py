@@ -8,7 +8,9 @@ the corpus's own vocabulary better than the English encoder does:
     p(c) ∝ p_embedding(c) ** (1 - w) * p_lexical(c) ** w        (w = the bundle's lexical weight)
 
 and the same for severity with its own weight (heads trained before 2026-11-30, fourth session,
-have no lexical severity head: their severity is the embedding head's alone).
+have no lexical severity head: their severity is the embedding head's alone). A third lexical
+head, trained on whole corpus lines, reads whether a message holds one request or several
+(`several_requests`); head files before 2026-11-30, seventh session, have none.
 
 The heads, the weight, the tuned confidence threshold and the provenance (corpus sha256, embedder
 id) live in one file, `assets/head.npz`.
@@ -35,6 +37,8 @@ from supportdesk.ml.npzio import write_npz
 
 HEAD_FORMAT = 1
 SEVERITIES: tuple[str, ...] = ("1", "2", "3")
+#: The classes of the request-count head: a message holds one request, or more than one.
+REQUEST_COUNTS: tuple[str, ...] = ("one", "several")
 #: Texts whose lexical probabilities a model remembers (7 floats each), oldest dropped first.
 LEXICAL_CACHE_ENTRIES = 50_000
 
@@ -46,7 +50,8 @@ def default_head_path() -> Path:
 @dataclass(frozen=True)
 class LexicalHead:
     """The TF-IDF category head (and, in newer head files, severity head) mixed into the
-    embedding heads' probabilities."""
+    embedding heads' probabilities; in the newest, also the request-count head (one request or
+    several, `REQUEST_COUNTS`), which is used alone."""
 
     idf: np.ndarray
     category: SoftmaxHead
@@ -55,15 +60,17 @@ class LexicalHead:
     severity: SoftmaxHead | None = None
     #: The same for severity (`train.LEXICAL_SEVERITY_WEIGHT`).
     severity_weight: float = 0.0
+    requests: SoftmaxHead | None = None
     _features: HashedTfidf = field(init=False, repr=False, compare=False)
-    #: The heads' weights and biases side by side (category columns, then severity), with their
+    #: The heads' weights and biases side by side (category columns, then severity, then the
+    #: request count), with their
     #: standardisation folded in, computed once at load: logits = Σ value · _weights[column] +
     #: _bias over a text's non-zero features.
     _weights: np.ndarray = field(init=False, repr=False, compare=False)
     _bias: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        heads = [self.category] if self.severity is None else [self.category, self.severity]
+        heads = [h for h in (self.category, self.severity, self.requests) if h is not None]
         weights = [h.weights / h.scale[:, None] for h in heads]
         biases = [h.bias - (h.mean / h.scale) @ h.weights for h in heads]
         object.__setattr__(self, "_features", HashedTfidf.fitted(self.idf))
@@ -72,16 +79,31 @@ class LexicalHead:
 
     def probas(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """The lexical heads' own (category, severity) probabilities of `texts`, severity None
-        without a severity head; computed from each text's non-zero features only (a dense row
-        would be 65,536 floats)."""
+        without a severity head."""
+        category, severity, _ = self.all_probas(texts)
+        return category, severity
+
+    def all_probas(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(category, severity, request count) probabilities of `texts`, None for a head this
+        file lacks; computed from each text's non-zero features only (a dense row would be
+        65,536 floats)."""
         logits = np.empty((len(texts), self._bias.shape[0]), dtype=np.float64)
         for i, (cols, vals) in enumerate(self._features.rows(texts)):
             logits[i] = vals @ self._weights[cols] + self._bias
-        k = len(self.category.classes)
-        category = softmax(logits[:, :k]).astype(np.float32)
-        if self.severity is None:
-            return category, None
-        return category, softmax(logits[:, k:]).astype(np.float32)
+        out: list[np.ndarray | None] = []
+        start = 0
+        for head in (self.category, self.severity, self.requests):
+            if head is None:
+                out.append(None)
+                continue
+            end = start + len(head.classes)
+            out.append(softmax(logits[:, start:end]).astype(np.float32))
+            start = end
+        category, severity, requests = out
+        assert category is not None
+        return category, severity, requests
 
 
 def mix_proba(embedding: np.ndarray, lexical: np.ndarray, weight: float) -> np.ndarray:
@@ -124,6 +146,8 @@ class HeadBundle:
                     self.lexical.severity_weight, dtype=np.float64
                 )
                 arrays.update(self.lexical.severity.to_arrays("lexical_severity"))
+            if self.lexical.requests is not None:
+                arrays.update(self.lexical.requests.to_arrays("lexical_requests"))
         write_npz(path, arrays)
 
     @classmethod
@@ -164,6 +188,10 @@ class HeadBundle:
                     or not 0.0 <= lex.severity_weight <= 1.0
                 )
             )
+            or (
+                lex.requests is not None
+                and (lex.requests.classes != REQUEST_COUNTS or lex.requests.dim != lex.idf.shape[0])
+            )
         ):
             raise ModelAssetError(f"{path}: the lexical head does not fit the category head")
         return bundle
@@ -181,6 +209,11 @@ def _lexical_from(arrays: dict[str, np.ndarray]) -> LexicalHead | None:
         weight=float(arrays["lexical_weight"]),
         severity=severity,
         severity_weight=float(arrays.get("lexical_severity_weight", 0.0)),
+        requests=(
+            SoftmaxHead.from_arrays(arrays, "lexical_requests")
+            if "lexical_requests_weights" in arrays
+            else None
+        ),
     )
 
 
@@ -221,14 +254,14 @@ class EmbeddingTextModel:
 
     def _lexical(self, texts: Sequence[str]) -> np.ndarray:
         """The lexical heads' probabilities, one row per text: the categories, then (with a
-        lexical severity head) the severities. Remembered per text like the embeddings (a
-        replay under a new policy recomputes neither)."""
+        lexical severity head) the severities, then (with a request-count head) its two.
+        Remembered per text like the embeddings (a replay under a new policy recomputes
+        neither)."""
         assert self.heads.lexical is not None
         known = self._lexical_known
         new = [t for t in dict.fromkeys(texts) if t not in known]
         if new:
-            category, severity = self.heads.lexical.probas(new)
-            rows = category if severity is None else np.hstack([category, severity])
+            rows = np.hstack([p for p in self.heads.lexical.all_probas(new) if p is not None])
             for text, row in zip(new, rows, strict=True):
                 known[text] = row
             while len(known) > LEXICAL_CACHE_ENTRIES:
@@ -246,6 +279,16 @@ class EmbeddingTextModel:
             for row in self._lexical(texts)[:, : len(names)]
         ]
 
+    def several_requests(self, texts: Sequence[str]) -> list[float | None]:
+        """The request-count head's probability that each text holds more than one request
+        (lexical, no embedding); None for every text when the head file has no such head."""
+        lexical = self.heads.lexical
+        if lexical is None or lexical.requests is None:
+            return [None for _ in texts]
+        if not texts:
+            return []
+        return [float(p) for p in self._lexical(texts)[:, -1]]
+
     def predict(self, texts: Sequence[str]) -> list[TextSignals]:
         if not texts:
             return []
@@ -258,7 +301,8 @@ class EmbeddingTextModel:
             k = len(lexical.category.classes)
             cat = mix_proba(cat, rows[:, :k], lexical.weight)
             if lexical.severity is not None:
-                sev = mix_proba(sev, rows[:, k:], lexical.severity_weight)
+                levels = len(lexical.severity.classes)
+                sev = mix_proba(sev, rows[:, k : k + levels], lexical.severity_weight)
         cat_names = self.heads.category.classes
         sev_levels = [int(s) for s in self.heads.severity.classes]
         return [

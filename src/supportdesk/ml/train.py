@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ from supportdesk.ml.corpus import (
 )
 from supportdesk.ml.embedder import Embedder, MiniLMEmbedder
 from supportdesk.ml.head import SoftmaxHead, TrainConfig, train_softmax
-from supportdesk.ml.model import SEVERITIES, HeadBundle, LexicalHead, mix_proba
+from supportdesk.ml.model import REQUEST_COUNTS, SEVERITIES, HeadBundle, LexicalHead, mix_proba
 from supportdesk.ml.segments import segment_items
 
 FOLDS = 5
@@ -53,6 +53,10 @@ LEXICAL_WEIGHT = 0.6
 #: out of fold on the A-ZF training split through the whole triage (2026-11-30, fourth session,
 #: docs/model.md); before that the severity was the embedding head's alone.
 LEXICAL_SEVERITY_WEIGHT = 0.3
+#: L2 strength of the request-count head (`fit_requests`). Measured out of fold on the A-ZR
+#: training split (whole lines, 2026-11-30, seventh session): 1e-4 made its confident "one
+#: request" answers right more often than 1e-5 did (docs/model.md).
+REQUESTS_L2 = 1e-4
 TARGET_ACCURACY = 0.97
 #: The threshold needs at least this many accepted validation predictions to count.
 MIN_ACCEPTED = 10
@@ -143,7 +147,8 @@ class TrainReport:
     validation_accuracy: float
     #: test[model][field] → Scores; models "embedding" and "baseline", fields "category",
     #: "severity", "severity_urgent" (true severity 1 or 2 only), "category_novel" and
-    #: "severity_novel" (see `novel_mask`), and for the embedding model "category_confident".
+    #: "severity_novel" (see `novel_mask`), and for the embedding model "category_confident";
+    #: model "requests" (the request-count head on every held-out line): "all", "several".
     test_scores: dict[str, dict[str, Scores]] = field(default_factory=dict)
     test_coverage: float = float("nan")
     #: test ids whose text is lexically far from every training text (see `novel_mask`).
@@ -182,6 +187,12 @@ class TrainReport:
                 f"{shipped['category']}, novel half {shipped['category_novel']}, confident only "
                 f"{shipped['category_confident']} (coverage {self.test_coverage:.0%}); "
                 f"severity (weight {LEXICAL_SEVERITY_WEIGHT:g}) {shipped['severity']}"
+            )
+        counts = self.test_scores.get("requests", {})
+        if counts:
+            out.append(
+                f"request count (one / several, every held-out line whole): {counts['all']}; "
+                f"lines with several {counts['several']}"
             )
         for bad in self.bad_lines[:10]:
             out.append(f"bad line {bad}")
@@ -300,6 +311,20 @@ def fit_lexical(
     return lexical, l2_cat, l2_sev, oof
 
 
+def fit_requests(lexical: LexicalHead, lines: Sequence[LabeledTicket]) -> LexicalHead:
+    """`lexical` with a request-count head: one request or several (`REQUEST_COUNTS`), fitted
+    on the whole text of each line (its own TF-IDF weighting reused), classes balanced."""
+    texts = [it.text for it in lines]
+    labels = [REQUEST_COUNTS[0] if it.single_request else REQUEST_COUNTS[1] for it in lines]
+    x = HashedTfidf.fitted(lexical.idf).transform(texts)
+    wide = x.astype(np.float64)
+    gram = wide @ wide.T
+    del wide
+    config = TrainConfig(l2=REQUESTS_L2, standardize=False, balanced=True)
+    head = train_softmax(x, labels, REQUEST_COUNTS, config, gram=gram)
+    return replace(lexical, requests=head)
+
+
 def _labels(classes: Sequence[str], proba: npt.NDArray[np.float32]) -> list[str]:
     """The most probable class of each row."""
     return [classes[i] for i in proba.argmax(axis=1)]
@@ -342,6 +367,7 @@ def train(
         x_train, train_items, EMBED_L2_GRID, True
     )
     lexical, l2_lex_cat, l2_lex_sev, oof_lex = fit_lexical(train_texts, train_items)
+    lexical = fit_requests(lexical, select(corpus.items, "train"))
     oof = mix_proba(oof_emb, oof_lex, LEXICAL_WEIGHT)
     oof_conf = oof.max(axis=1)
     oof_ok = np.asarray(CATEGORIES)[oof.argmax(axis=1)] == np.asarray(
@@ -414,6 +440,17 @@ def train(
                 "category_novel": score(b_cat_pred, cat_truth, novel),
                 "severity_novel": score(b_sev_pred, sev_truth, novel),
             }
+    test_lines = select(corpus.items, "test")
+    if test_lines and lexical.requests is not None:
+        counts = lexical.all_probas([it.text for it in test_lines])[2]
+        assert counts is not None
+        truth = [REQUEST_COUNTS[0] if it.single_request else REQUEST_COUNTS[1] for it in test_lines]
+        several = [t == REQUEST_COUNTS[1] for t in truth]
+        predicted = _labels(REQUEST_COUNTS, counts)
+        report.test_scores["requests"] = {
+            "all": score(predicted, truth),
+            "several": score(predicted, truth, several),
+        }
     report.l2.setdefault("baseline_category", float("nan"))
     report.l2.setdefault("baseline_severity", float("nan"))
 

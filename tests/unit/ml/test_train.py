@@ -8,9 +8,9 @@ import pytest
 
 from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.cache import EmbeddingCache
-from supportdesk.ml.corpus import is_test
+from supportdesk.ml.corpus import is_test, load_corpus, select
 from supportdesk.ml.embedder import MiniLMEmbedder
-from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
+from supportdesk.ml.model import REQUEST_COUNTS, EmbeddingTextModel, HeadBundle
 from supportdesk.ml.train import (
     LEXICAL_SEVERITY_WEIGHT,
     LEXICAL_WEIGHT,
@@ -46,7 +46,11 @@ def test_head_file_records_provenance(embedder: MiniLMEmbedder, tmp_path: Path) 
     )
     assert report.multi_skipped == 1 and len(report.bad_lines) == 2
     assert report.train + report.test == report.single + report.segments
-    assert set(report.test_scores) == {"embedding", "baseline", "shipped"}
+    assert set(report.test_scores) == {"embedding", "baseline", "shipped", "requests"}
+    # the request-count head reads every held-out line, single- and multi-request alike
+    held_out = select(load_corpus(FIXTURE_CORPUS).items, "test")
+    assert report.test_scores["requests"]["all"].total == len(held_out)
+    assert any("request count" in line for line in report.render())
 
 
 def test_nothing_from_the_test_part_reaches_the_head(
@@ -210,3 +214,58 @@ def test_lexical_head_reads_sparse_rows_as_the_dense_features() -> None:
         assert row[cols].tolist() == vals.tolist()
     assert dense[1].sum() == 0.0  # no n-gram at all: a zero row, not NaN
     assert np.linalg.norm(dense[0]) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_the_request_count_head_is_saved_and_read_without_embedding(
+    embedder: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    bundle, _ = train(FIXTURE_CORPUS, tmp_path / "h.npz", embedder=embedder, baseline=False)
+    loaded = HeadBundle.load(tmp_path / "h.npz")
+    assert loaded.lexical is not None and loaded.lexical.requests is not None
+    assert loaded.lexical.requests.classes == REQUEST_COUNTS
+    texts = ["why did our credits drain overnight", "two things: a refund, and a new admin"]
+    model = EmbeddingTextModel(embedder, loaded)
+    before = embedder.texts_embedded
+    got = model.several_requests(texts)
+    assert embedder.texts_embedded == before
+    want = loaded.lexical.requests.predict_proba(_tfidf(loaded, texts))[:, 1]
+    assert got == pytest.approx(want.tolist(), abs=1e-5)
+    assert model.several_requests([]) == []
+    # the category and severity mixes do not read the request-count columns
+    (signals,) = model.predict(texts[:1])
+    assert sum(signals.severity.values()) == pytest.approx(1.0, abs=1e-5)
+    assert len(signals.severity) == 3
+
+
+def test_a_head_file_without_a_request_count_head_has_no_opinion(
+    embedder: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    bundle, _ = train(FIXTURE_CORPUS, None, embedder=embedder, baseline=False)
+    assert bundle.lexical is not None
+    lexical = type(bundle.lexical)(
+        bundle.lexical.idf,
+        bundle.lexical.category,
+        bundle.lexical.weight,
+        bundle.lexical.severity,
+        bundle.lexical.severity_weight,
+    )
+    older = HeadBundle(
+        bundle.category,
+        bundle.severity,
+        bundle.confidence_threshold,
+        bundle.corpus_sha256,
+        bundle.embedder_id,
+        lexical,
+    )
+    older.save(tmp_path / "old.npz")
+    loaded = HeadBundle.load(tmp_path / "old.npz")
+    assert loaded.lexical is not None and loaded.lexical.requests is None
+    model = EmbeddingTextModel(embedder, loaded)
+    assert model.several_requests(["a refund and a new admin"]) == [None]
+    bundle.save(tmp_path / "new.npz")
+    new = EmbeddingTextModel(embedder, HeadBundle.load(tmp_path / "new.npz"))
+    text = ["nobody in any tenant can sign in"]
+    # the new head changes no other signal (the wider sparse product may round the last bit)
+    (old_signals,), (new_signals,) = model.predict(text), new.predict(text)
+    assert old_signals.category == pytest.approx(new_signals.category, abs=1e-6)
+    assert old_signals.severity == pytest.approx(new_signals.severity, abs=1e-6)
