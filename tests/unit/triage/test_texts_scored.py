@@ -57,7 +57,7 @@ def test_pieces_of_one_request_are_then_read_whole_and_batches_agree() -> None:
     d = triage(ticket(ONE_PROBLEM), POLICY, NOW, model)
     assert len(p.pieces) == 2 and len(d.requests) == 1
     assert model.asked == [*p.pieces, p.whole]
-    assert whole_needed(p, POLICY, {t: TextSignals() for t in p.pieces})
+    assert whole_needed(p, POLICY, {t: TextSignals() for t in p.pieces}, model)
     tickets = [ticket(MIXED), ticket(ONE_PROBLEM), ticket("How do I add a tenant?")]
     batch = Recorder()
     scored = score_all([prepare(t, POLICY) for t in tickets], POLICY, batch)

@@ -825,6 +825,12 @@ class Splitting(_Strict):
     #: is never a request of its own; it joins its neighbour.
     pleasantries: Patterns | None = None
     sentence_cut: SentenceCut | None = None
+    #: When the markers cut a message into requests for different teams but the text model
+    #: reads the whole message as more than one request with a probability below this, the
+    #: message stays one request (its pieces were one ask's parts: "how do I share this app?
+    #: …only 'Everyone' is offered"). None: the markers' cut stands. Needs a model that reads
+    #: request counts (`RequestCountModel`); others never merge.
+    one_request_below: float | None = Field(default=None, ge=0, le=1)
     model_cut: ModelCut | None = None
     ask_cut: AskCut | None = None
     #: A message that opens like a call note (one of these in its first lines) is one call

@@ -21,7 +21,13 @@ from supportdesk.core.triage.models import (
     TicketIn,
     TriageDecision,
 )
-from supportdesk.core.triage.ports import QuickTextModel, RulesOnlyModel, TextModel, TextSignals
+from supportdesk.core.triage.ports import (
+    QuickTextModel,
+    RequestCountModel,
+    RulesOnlyModel,
+    TextModel,
+    TextSignals,
+)
 from supportdesk.core.triage.text import clean, join_subject, snippet, word_count
 
 
@@ -108,12 +114,16 @@ def triage(
     return decide(prepared, policy, now, scored, model)
 
 
-def whole_needed(prepared: Prepared, policy: Policy, scored: dict[str, TextSignals]) -> bool:
+def whole_needed(
+    prepared: Prepared, policy: Policy, scored: dict[str, TextSignals], model: TextModel
+) -> bool:
     """True when `decide` will ask the model about the whole text of this ticket (beyond
-    `texts_to_score`): its pieces, scored, make a single request."""
+    `texts_to_score`): its pieces, scored, make a single request, or the model reads the whole
+    message as one (`_reads_as_one`)."""
     if len(prepared.pieces) <= 1 or prepared.whole in scored:
         return False
-    return len(_parts(prepared, policy, scored, prepared.rules(policy))) <= 1
+    parts = _parts(prepared, policy, scored, prepared.rules(policy))
+    return len(parts) <= 1 or _reads_as_one(prepared, policy, model) is not None
 
 
 def decide(
@@ -156,7 +166,14 @@ def decide(
         )
 
     threshold = float(getattr(model, "confidence_threshold", policy.classification.low_confidence))
-    parts = _requests(prepared, policy, scored, model, rules)
+    parts, one = _requests(prepared, policy, scored, model, rules)
+    if one is not None:
+        why(
+            "split.one_request",
+            f"its parts read as asks for different teams, but the text model reads the whole "
+            f"message as one request (probability of several {one:.2f}, below "
+            f"{policy.splitting.one_request_below:.2f}); it is handled as one",
+        )
     if len(parts) > 1:
         cats = " + ".join(p[1].category for p in parts)
         how = ""
@@ -326,12 +343,20 @@ def _requests(
     scored: dict[str, TextSignals],
     model: TextModel,
     rules: _RuleMemo,
-) -> list[tuple[str, classify.Classification]]:
-    """The requests of a ticket; adds the whole text's signals to `scored` when it asks for them."""
+) -> tuple[list[tuple[str, classify.Classification]], float | None]:
+    """The requests of a ticket, and the model's probability of several requests when that
+    kept a cut message whole (`_reads_as_one`), else None; adds the whole text's signals to
+    `scored` when it asks for them."""
     hint = prepared.ticket.category
     whole = prepared.whole
     if len(prepared.pieces) > 1:
         parts = _parts(prepared, policy, scored, rules)
+        one = _reads_as_one(prepared, policy, model) if len(parts) > 1 else None
+        if one is not None:
+            if whole not in scored:
+                (scored[whole],) = model.predict([whole])
+            c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
+            return [(whole, c)], one
         if len(parts) > 1:
             out = []
             for p in parts:
@@ -340,15 +365,27 @@ def _requests(
                     # the merged text reads differently from its pieces: keep the pieces' owner
                     c = _best_for_queue(p.text, p.key, policy, scored, rules)
                 out.append((p.text, c))
-            return out
+            return out, None
     if whole not in scored:
         (scored[whole],) = model.predict([whole])
     c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
-    return (
+    cut = (
         _torn_cut(prepared, policy, scored[whole], model, rules)
         or _ask_cut(whole, c, policy, rules)
         or [(whole, c)]
     )
+    return cut, None
+
+
+def _reads_as_one(prepared: Prepared, policy: Policy, model: TextModel) -> float | None:
+    """The model's probability that the whole message holds several requests, when it is below
+    the policy's `splitting.one_request_below` (the message then stays one request); None when
+    it is not, or the policy or the model has no say."""
+    below = policy.splitting.one_request_below
+    if below is None or not callable(getattr(model, "several_requests", None)):
+        return None
+    (several,) = cast(RequestCountModel, model).several_requests([prepared.whole])
+    return several if several is not None and several < below else None
 
 
 def _ask_cut(
@@ -494,7 +531,9 @@ def score_all(
     """
     texts = list(dict.fromkeys(t for p in prepared for t in texts_to_score(p)))
     scored = dict(zip(texts, model.predict(texts), strict=True))
-    wholes = list(dict.fromkeys(p.whole for p in prepared if whole_needed(p, policy, scored)))
+    wholes = list(
+        dict.fromkeys(p.whole for p in prepared if whole_needed(p, policy, scored, model))
+    )
     if wholes:
         scored.update(zip(wholes, model.predict(wholes), strict=True))
     return scored

@@ -48,6 +48,14 @@ class QuickTextModel(TextModel, Protocol):
     def predict_quick(self, texts: Sequence[str]) -> list[TextSignals]: ...
 
 
+class RequestCountModel(TextModel, Protocol):
+    """A model that reads how many requests a whole message holds: the probability that it
+    holds more than one (None: no opinion). The core consults it where the policy's markers cut
+    a message into requests for different teams (`Splitting.one_request_below`)."""
+
+    def several_requests(self, texts: Sequence[str]) -> list[float | None]: ...
+
+
 class KnowingTextModel(TextModel, Protocol):
     """A model that can tell whether `predict` would run its costly part for these texts (for
     the shipped model: whether every sentence embedding is cached). A forked batch worker
