@@ -505,6 +505,25 @@ def test_a_temporary_or_new_password_is_a_secret(text: str, value: str) -> None:
         assert triage(ticket(harmless), POLICY, NOW).secrets == [], harmless
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("- Set a temp login for her. He read it out so we could test: Tmp-Owl#4471.", "Owl#4471"),
+        ("Reset link fails; the one she set was read out as Quay!Gate74 and fails too.", "Gate74"),
+    ],
+)
+def test_a_password_read_out_on_a_call_is_a_secret(text: str, value: str) -> None:
+    d = triage(ticket(text, channel="phone", tier="premium"), POLICY, NOW)
+    assert d.secrets == ["password"]
+    assert value not in d.model_dump_json()
+    for harmless in (
+        "He read out the error: ERR-4471 on every sync.",
+        "I read back the invoice number INV-2026-0415 to her.",
+        "She read it out: the page says 'quota exceeded' at 9:40.",
+    ):
+        assert triage(ticket(harmless), POLICY, NOW).secrets == [], harmless
+
+
 def test_a_bearer_session_id_with_an_exclamation_mark_is_redacted_whole() -> None:
     text = "Authorization: Bearer 00D7h000001AbCd!AQkAQ9xLmP2vNc8TzR3yB6uE1sKd4\nstill fails"
     d = triage(ticket(text), POLICY, NOW)
