@@ -39,7 +39,8 @@ HEAD_FORMAT = 1
 SEVERITIES: tuple[str, ...] = ("1", "2", "3")
 #: The classes of the request-count head: a message holds one request, or more than one.
 REQUEST_COUNTS: tuple[str, ...] = ("one", "several")
-#: Texts whose lexical probabilities a model remembers (7 floats each), oldest dropped first.
+#: Texts whose lexical probabilities a model remembers (one float per class of each lexical
+#: head: at most 7 + 3 + 2), oldest dropped first.
 LEXICAL_CACHE_ENTRIES = 50_000
 
 
@@ -63,9 +64,8 @@ class LexicalHead:
     requests: SoftmaxHead | None = None
     _features: HashedTfidf = field(init=False, repr=False, compare=False)
     #: The heads' weights and biases side by side (category columns, then severity, then the
-    #: request count), with their
-    #: standardisation folded in, computed once at load: logits = Σ value · _weights[column] +
-    #: _bias over a text's non-zero features.
+    #: request count), with their standardisation folded in, computed once at load:
+    #: logits = Σ value · _weights[column] + _bias over a text's non-zero features.
     _weights: np.ndarray = field(init=False, repr=False, compare=False)
     _bias: np.ndarray = field(init=False, repr=False, compare=False)
 

@@ -2,7 +2,8 @@
 
 The shipped head has seen every training ticket, so triaging the training split with it measures
 memory, not generalisation. Here each of the 5 folds (by id hash, as in training) is triaged by
-heads (embedding and lexical, mixed as shipped) fitted on the other four folds only; the held-out
+heads (embedding and lexical, mixed as shipped, and the request-count head) fitted on the other
+four folds only; the held-out
 test split is never read.
 
     python -m supportdesk.ml.oof [CORPUS_DIR] [MAX_MISMATCHES]
@@ -22,10 +23,17 @@ from pathlib import Path
 from supportdesk.core.policy import load_policy
 from supportdesk.evaluation import parse_cases, render, run_cases, score
 from supportdesk.ml.cache import EmbeddingCache
-from supportdesk.ml.corpus import fold_of, load_corpus, select_ids
+from supportdesk.ml.corpus import fold_of, load_corpus, select, select_ids
 from supportdesk.ml.embedder import MiniLMEmbedder
 from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
-from supportdesk.ml.train import EMBED_L2_GRID, FOLDS, _fit_pair, fit_lexical, training_items
+from supportdesk.ml.train import (
+    EMBED_L2_GRID,
+    FOLDS,
+    _fit_pair,
+    fit_lexical,
+    fit_requests,
+    training_items,
+)
 
 CACHE_ENV = "SUPPORTDESK_OOF_CACHE"
 DEFAULT_CACHE = Path("/tmp/supportdesk-embeddings.npz")
@@ -36,6 +44,7 @@ def oof_report(
 ) -> list[str]:
     corpus = load_corpus(corpus_dir)
     train_items = training_items(corpus.items)  # as `model train` fits them
+    train_lines = select(corpus.items, "train")  # whole, for the request-count head
     embedder = MiniLMEmbedder()
     cache = EmbeddingCache(embedder.id, embedder.dim)
     if cache_file is not None and cache_file.is_file():
@@ -55,7 +64,8 @@ def oof_report(
         texts = [it.text for it in fit_items]
         x = cache.embed(embedder, texts)
         cat_head, sev_head, _, _, _ = _fit_pair(x, fit_items, EMBED_L2_GRID, True)
-        lexical = fit_lexical(texts, fit_items)[0]
+        fold_lines = [it for it in train_lines if fold_of(it.id, FOLDS) != fold]
+        lexical = fit_requests(fit_lexical(texts, fit_items)[0], fold_lines)
         heads = HeadBundle(cat_head, sev_head, 0.85, corpus.sha256, embedder.id, lexical)
         model = EmbeddingTextModel(embedder, heads, cache=cache)
         fold_cases = [c for c in cases if fold_of(c.id, FOLDS) == fold]

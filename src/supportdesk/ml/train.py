@@ -302,10 +302,7 @@ def fit_lexical(
     x = tfidf.transform(texts)
     # Every fit of the model selection (3 strengths × 5 folds, then the final fit, for category
     # and severity) reads a block of this one Gram matrix: 65,536-wide rows are multiplied once.
-    wide = x.astype(np.float64)
-    gram = wide @ wide.T
-    del wide
-    cat, sev, l2_cat, l2_sev, oof = _fit_pair(x, items, BASELINE_L2_GRID, False, gram)
+    cat, sev, l2_cat, l2_sev, oof = _fit_pair(x, items, BASELINE_L2_GRID, False, _gram(x))
     assert tfidf.idf is not None
     lexical = LexicalHead(tfidf.idf, cat, LEXICAL_WEIGHT, sev, LEXICAL_SEVERITY_WEIGHT)
     return lexical, l2_cat, l2_sev, oof
@@ -317,12 +314,15 @@ def fit_requests(lexical: LexicalHead, lines: Sequence[LabeledTicket]) -> Lexica
     texts = [it.text for it in lines]
     labels = [REQUEST_COUNTS[0] if it.single_request else REQUEST_COUNTS[1] for it in lines]
     x = HashedTfidf.fitted(lexical.idf).transform(texts)
-    wide = x.astype(np.float64)
-    gram = wide @ wide.T
-    del wide
     config = TrainConfig(l2=REQUESTS_L2, standardize=False, balanced=True)
-    head = train_softmax(x, labels, REQUEST_COUNTS, config, gram=gram)
+    head = train_softmax(x, labels, REQUEST_COUNTS, config, gram=_gram(x))
     return replace(lexical, requests=head)
+
+
+def _gram(x: Features) -> npt.NDArray[np.float64]:
+    """`x @ x.T` in float64, for `train_softmax`'s dual path over rows wider than many."""
+    wide = x.astype(np.float64)
+    return wide @ wide.T
 
 
 def _labels(classes: Sequence[str], proba: npt.NDArray[np.float32]) -> list[str]:
