@@ -312,11 +312,16 @@ def fit_requests(lexical: LexicalHead, lines: Sequence[LabeledTicket]) -> Lexica
     """`lexical` with a request-count head: one request or several (`REQUEST_COUNTS`), fitted
     on the whole text of each line (its own TF-IDF weighting reused), classes balanced."""
     texts = [it.text for it in lines]
-    labels = [REQUEST_COUNTS[0] if it.single_request else REQUEST_COUNTS[1] for it in lines]
+    labels = [_request_count(it) for it in lines]
     x = HashedTfidf.fitted(lexical.idf).transform(texts)
     config = TrainConfig(l2=REQUESTS_L2, standardize=False, balanced=True)
     head = train_softmax(x, labels, REQUEST_COUNTS, config, gram=_gram(x))
     return replace(lexical, requests=head)
+
+
+def _request_count(item: LabeledTicket) -> str:
+    """The request-count class of a corpus line (`REQUEST_COUNTS`)."""
+    return REQUEST_COUNTS[0] if item.single_request else REQUEST_COUNTS[1]
 
 
 def _gram(x: Features) -> npt.NDArray[np.float64]:
@@ -444,7 +449,7 @@ def train(
     if test_lines and lexical.requests is not None:
         counts = lexical.all_probas([it.text for it in test_lines])[2]
         assert counts is not None
-        truth = [REQUEST_COUNTS[0] if it.single_request else REQUEST_COUNTS[1] for it in test_lines]
+        truth = [_request_count(it) for it in test_lines]
         several = [t == REQUEST_COUNTS[1] for t in truth]
         predicted = _labels(REQUEST_COUNTS, counts)
         report.test_scores["requests"] = {

@@ -9,6 +9,12 @@ from supportdesk.core.triage import TicketIn
 
 NOW = datetime.fromisoformat("2026-12-01T18:00:00+00:00")
 
+#: A usage question and an invoice question for two teams, parted by an explicit marker.
+MIXED = (
+    "Our tenant Harbor Dental burned 9,000 credits overnight on 3 Dec. "
+    "Separately, invoice INV-2231 has a duplicate line for seats we never ordered."
+)
+
 
 def ticket(description: str = "", **overrides: Any) -> TicketIn:
     raw: dict[str, Any] = {

@@ -13,14 +13,9 @@ from supportdesk.core.policy.model import Policy
 from supportdesk.core.triage import TextSignals, prepare, triage, triage_many
 from supportdesk.core.triage.engine import score_all, whole_needed
 
-from .helpers import NOW, ticket
+from .helpers import MIXED, NOW, ticket
 
 POLICY = load_policy()
-
-MIXED = (
-    "Our tenant Harbor Dental burned 9,000 credits overnight on 3 Dec. "
-    "Separately, invoice INV-2231 has a duplicate line for seats we never ordered."
-)
 
 
 class Counter:

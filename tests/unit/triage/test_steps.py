@@ -13,7 +13,7 @@ from supportdesk.core.triage import triage
 from supportdesk.core.triage.classify import route
 from supportdesk.core.vocabulary import ROLES
 
-from .helpers import NOW, ticket
+from .helpers import MIXED, NOW, ticket
 
 POLICY = load_policy()
 
@@ -90,11 +90,7 @@ def test_usage_question_versus_charge_question() -> None:
 
 
 def test_mixed_message_becomes_two_requests_in_order() -> None:
-    text = (
-        "Our tenant Harbor Dental burned 9,000 credits overnight on 3 Dec. "
-        "Separately, invoice INV-2231 has a duplicate line for seats we never ordered."
-    )
-    d = triage(ticket(text), POLICY, NOW)
+    d = triage(ticket(MIXED), POLICY, NOW)
     assert [r.category for r in d.requests] == ["credits_usage", "billing"]
     assert "split.mixed" in rules(d)
 

@@ -8,14 +8,10 @@ from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import TextSignals, prepare, texts_to_score, triage, triage_many
 from supportdesk.core.triage.engine import score_all, whole_needed
 
-from .helpers import NOW, ticket
+from .helpers import MIXED, NOW, ticket
 
 POLICY = load_policy()
 
-MIXED = (
-    "Our tenant Harbor Dental burned 9,000 credits overnight on 3 Dec. "
-    "Separately, invoice INV-2231 has a duplicate line for seats we never ordered."
-)
 ONE_PROBLEM = (
     "Every workflow in tenant Prairie Vets fails since 9am with error 500. "
     "Separately, the same workflows also time out when we retry them by hand."
