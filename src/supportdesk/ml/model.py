@@ -10,7 +10,10 @@ the corpus's own vocabulary better than the English encoder does:
 and the same for severity with its own weight (heads trained before 2026-11-30, fourth session,
 have no lexical severity head: their severity is the embedding head's alone). A third lexical
 head, trained on whole corpus lines, reads whether a message holds one request or several
-(`several_requests`); head files before 2026-11-30, seventh session, have none.
+(`several_requests`); head files before 2026-11-30, seventh session, have none. A boundary
+head reads those lexical answers about the text before and after each sentence boundary and
+says where a second request begins (`request_boundaries`, `boundary.py`); head files before
+2026-11-30, eighth session, have none.
 
 The heads, the weight, the tuned confidence threshold and the provenance (corpus sha256, embedder
 id) live in one file, `assets/head.npz`.
@@ -29,7 +32,9 @@ import numpy as np
 
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
+from supportdesk.ml import boundary
 from supportdesk.ml.baseline import HashedTfidf
+from supportdesk.ml.boundary import BOUNDARY_CLASSES
 from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.embedder import Embedder, MiniLMEmbedder, ModelAssetError, compute_of
 from supportdesk.ml.head import SoftmaxHead, softmax
@@ -127,6 +132,10 @@ class HeadBundle:
     corpus_sha256: str
     embedder_id: str
     lexical: LexicalHead | None = None
+    #: Where a second request begins (`boundary.py`); it reads the lexical heads' answers, so
+    #: it needs a lexical head with a request-count head. Head files before 2026-11-30, eighth
+    #: session, have none.
+    boundary: SoftmaxHead | None = None
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -148,6 +157,8 @@ class HeadBundle:
                 arrays.update(self.lexical.severity.to_arrays("lexical_severity"))
             if self.lexical.requests is not None:
                 arrays.update(self.lexical.requests.to_arrays("lexical_requests"))
+        if self.boundary is not None:
+            arrays.update(self.boundary.to_arrays("boundary"))
         write_npz(path, arrays)
 
     @classmethod
@@ -168,6 +179,11 @@ class HeadBundle:
                 corpus_sha256=str(arrays["corpus_sha256"]),
                 embedder_id=str(arrays["embedder_id"]),
                 lexical=_lexical_from(arrays),
+                boundary=(
+                    SoftmaxHead.from_arrays(arrays, "boundary")
+                    if "boundary_weights" in arrays
+                    else None
+                ),
             )
         except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelAssetError(f"{path} is not a valid head file: {exc}") from exc
@@ -194,6 +210,13 @@ class HeadBundle:
             )
         ):
             raise ModelAssetError(f"{path}: the lexical head does not fit the category head")
+        if bundle.boundary is not None and (
+            lex is None
+            or lex.requests is None
+            or bundle.boundary.classes != BOUNDARY_CLASSES
+            or bundle.boundary.dim != boundary.feature_dim(len(lex.category.classes))
+        ):
+            raise ModelAssetError(f"{path}: the boundary head does not fit the lexical heads")
         return bundle
 
 
@@ -288,6 +311,19 @@ class EmbeddingTextModel:
         if not texts:
             return []
         return [float(p) for p in self._lexical(texts)[:, -1]]
+
+    def request_boundaries(self, sentences: Sequence[str]) -> list[float] | None:
+        """For each sentence after the first, the boundary head's probability that a new
+        request starts there (lexical, no embedding); None when the head file has no boundary
+        head or there is no boundary."""
+        head, lexical = self.heads.boundary, self.heads.lexical
+        if head is None or lexical is None or lexical.requests is None or len(sentences) < 2:
+            return None
+        rows = self._lexical(boundary.side_texts(sentences))
+        k = len(lexical.category.classes)
+        several = float(rows[len(sentences) - 1, -1])  # the whole message's, last column
+        x = boundary.features(sentences, rows[:, :k], several)
+        return [float(p) for p in head.predict_proba(x)[:, 1]]
 
     def predict(self, texts: Sequence[str]) -> list[TextSignals]:
         if not texts:

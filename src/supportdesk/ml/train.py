@@ -7,8 +7,10 @@
 2. On the training part only: 5 folds by id choose the L2 strength of each head (out-of-fold
    accuracy), and the out-of-fold category predictions tune the confidence threshold (the lowest
    threshold at which accepted predictions reach the target accuracy).
-3. Fit the final heads on the whole training part and save them. The shipped head never saw the
-   test part, so `supportdesk eval --split test` stays an honest measurement.
+3. Fit the final heads on the whole training part, then the request-count head (on whole
+   lines) and the boundary head (`fit_boundary`, its features read by fold heads), and save
+   them. The shipped head never saw the test part, so `supportdesk eval --split test` stays an
+   honest measurement.
 4. Score embedding heads and the TF-IDF baseline (trained the same way) on the test part.
 
 Every step is deterministic: same corpus → byte-identical head file.
@@ -24,9 +26,14 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import ValidationError
 
+from supportdesk.core.policy import Policy, load_policy
+from supportdesk.core.triage import TicketIn, TriageInputError, prepare, split
 from supportdesk.core.triage.models import CATEGORIES
+from supportdesk.ml import boundary
 from supportdesk.ml.baseline import HashedTfidf
+from supportdesk.ml.boundary import BOUNDARY_CLASSES
 from supportdesk.ml.cache import EmbeddingCache
 from supportdesk.ml.corpus import (
     LabeledTicket,
@@ -57,6 +64,10 @@ LEXICAL_SEVERITY_WEIGHT = 0.3
 #: training split (whole lines, 2026-11-30, seventh session): 1e-4 made its confident "one
 #: request" answers right more often than 1e-5 did (docs/model.md).
 REQUESTS_L2 = 1e-4
+#: L2 strength of the boundary head (`fit_boundary`, standardised features). Chosen out of fold
+#: on the A-ZX training split (2026-11-30, eighth session) among 3e-3, 1e-2 and 3e-2, by the
+#: lines its brake on the markers' cuts wins and loses through the whole triage (docs/model.md).
+BOUNDARY_L2 = 1e-2
 TARGET_ACCURACY = 0.97
 #: The threshold needs at least this many accepted validation predictions to count.
 MIN_ACCEPTED = 10
@@ -319,6 +330,94 @@ def fit_requests(lexical: LexicalHead, lines: Sequence[LabeledTicket]) -> Lexica
     return replace(lexical, requests=head)
 
 
+def fit_boundary(
+    lexical: LexicalHead,
+    l2_category: float,
+    items: Sequence[LabeledTicket],
+    lines: Sequence[LabeledTicket],
+    policy: Policy | None = None,
+) -> SoftmaxHead | None:
+    """The boundary head (`boundary.py`) on the training `lines`, None when no line has two
+    sentences. Each line's features and label are read by lexical heads fitted without it: per
+    fold, a category head on the other folds' `items` (at `l2_category`) and a request-count
+    head on the other folds' `lines`, both over `lexical`'s TF-IDF weighting (the training
+    part's document frequencies, no labels)."""
+    policy = policy or load_policy()
+    tfidf = HashedTfidf.fitted(lexical.idf)
+    x_items = tfidf.transform([it.text for it in items])
+    x_lines = tfidf.transform([it.text for it in lines])
+    gram_items, gram_lines = _gram(x_items), _gram(x_lines)
+    item_fold = np.array([fold_of(it.id, FOLDS) for it in items])
+    line_fold = np.array([fold_of(it.id, FOLDS) for it in lines])
+    cats = np.array([it.category for it in items])
+    counts = np.array([_request_count(it) for it in lines])
+    cat_cfg = TrainConfig(l2=l2_category, standardize=False, balanced=True)
+    count_cfg = TrainConfig(l2=REQUESTS_L2, standardize=False, balanced=True)
+    rows: list[npt.NDArray[np.float64]] = []
+    labels: list[str] = []
+    for fold in range(FOLDS):
+        fit, held = item_fold != fold, np.flatnonzero(line_fold == fold)
+        fit_lines = line_fold != fold
+        if not fit.any() or not fit_lines.any() or len(held) == 0:
+            continue
+        fold_head = LexicalHead(
+            lexical.idf,
+            train_softmax(
+                x_items[fit], cats[fit], CATEGORIES, cat_cfg, gram=gram_items[np.ix_(fit, fit)]
+            ),
+            lexical.weight,
+            requests=train_softmax(
+                x_lines[fit_lines],
+                counts[fit_lines],
+                REQUEST_COUNTS,
+                count_cfg,
+                gram=gram_lines[np.ix_(fit_lines, fit_lines)],
+            ),
+        )
+        for i in held:
+            line = lines[int(i)]
+            sentences = _line_sentences(line, policy)
+            if len(sentences) < 2:
+                continue
+            category, _, several = fold_head.all_probas(boundary.side_texts(sentences))
+            assert several is not None
+            n = len(sentences)
+            new = _boundary_label(line, category, n)
+            if new is None:
+                continue
+            rows.append(boundary.features(sentences, category, float(several[n - 1, 1])))
+            labels += [BOUNDARY_CLASSES[int(k == new)] for k in range(n - 1)]
+    if not rows:
+        return None
+    config = TrainConfig(l2=BOUNDARY_L2, standardize=True, balanced=False)
+    return train_softmax(np.vstack(rows), labels, BOUNDARY_CLASSES, config)
+
+
+def _line_sentences(item: LabeledTicket, policy: Policy) -> list[str]:
+    """The sentences of a corpus line as the triage core hands them to a boundary model (its
+    text prepared, secrets redacted); none for a line the core would refuse."""
+    try:
+        return split.boundary_sentences(
+            prepare(TicketIn.model_validate(item.ticket), policy).whole, policy
+        )
+    except (ValidationError, TriageInputError):
+        return []
+
+
+def _boundary_label(item: LabeledTicket, category: npt.NDArray[np.floating], n: int) -> int | None:
+    """The boundary where a line's second request begins (-1: a one-request line, no boundary),
+    or None when the line cannot teach one (its two requests share a category, or it has
+    three or more)."""
+    if item.single_request:
+        return -1
+    if len(item.requests) != 2:
+        return None
+    first, second = (CATEGORIES.index(r["category"]) for r in item.requests)
+    if first == second:
+        return None
+    return boundary.boundary_of(category, n, first, second)
+
+
 def _request_count(item: LabeledTicket) -> str:
     """The request-count class of a corpus line (`REQUEST_COUNTS`)."""
     return REQUEST_COUNTS[0] if item.single_request else REQUEST_COUNTS[1]
@@ -372,7 +471,9 @@ def train(
         x_train, train_items, EMBED_L2_GRID, True
     )
     lexical, l2_lex_cat, l2_lex_sev, oof_lex = fit_lexical(train_texts, train_items)
-    lexical = fit_requests(lexical, select(corpus.items, "train"))
+    train_lines = select(corpus.items, "train")
+    lexical = fit_requests(lexical, train_lines)
+    boundary_head = fit_boundary(lexical, l2_lex_cat, train_items, train_lines)
     oof = mix_proba(oof_emb, oof_lex, LEXICAL_WEIGHT)
     oof_conf = oof.max(axis=1)
     oof_ok = np.asarray(CATEGORIES)[oof.argmax(axis=1)] == np.asarray(
@@ -380,7 +481,9 @@ def train(
     )
     threshold = stable(tune_threshold(oof_conf.tolist(), oof_ok.tolist()))
     accepted = oof_conf >= threshold
-    bundle = HeadBundle(cat_head, sev_head, threshold, corpus.sha256, embedder.id, lexical)
+    bundle = HeadBundle(
+        cat_head, sev_head, threshold, corpus.sha256, embedder.id, lexical, boundary_head
+    )
 
     report = TrainReport(
         corpus_sha256=corpus.sha256,

@@ -786,6 +786,21 @@ class ModelCut(_Strict):
     never_pairs: tuple[tuple[str, str], ...] = ()
 
 
+class Boundary(_Strict):
+    """A text model that reads request boundaries (`BoundaryModel`) gives, for each sentence
+    after the first, how likely a new request starts there. Where the markers cut a message
+    into requests for different teams and no sentence reaches `one_request_below`, the message
+    stays one request; where nothing cut it, a sentence from `new_request_from` may (below).
+    Sentences are cut further at `clauses` (as in `ModelCut`)."""
+
+    one_request_below: float = Field(ge=0, le=1)
+    #: A message that the markers and the other cuts read as one request is cut in two at its
+    #: likeliest boundary when that reaches this probability and the two sides, each read by
+    #: the model, are asks for different teams. None: the model never cuts.
+    new_request_from: float | None = Field(default=None, ge=0, le=1)
+    clauses: Patterns | None = None
+
+
 class AskCut(_Strict):
     """A second request the markers miss because it is one sentence asking another team for an
     action: a ticket read as one request for one of `from_queues` (a product problem for the
@@ -831,6 +846,8 @@ class Splitting(_Strict):
     #: …only 'Everyone' is offered"). None: the markers' cut stands. Needs a model that reads
     #: request counts (`RequestCountModel`); others never merge.
     one_request_below: float | None = Field(default=None, ge=0, le=1)
+    #: The same brake from a model that reads where a second request begins; None: no brake.
+    boundary: Boundary | None = None
     model_cut: ModelCut | None = None
     ask_cut: AskCut | None = None
     #: A message that opens like a call note (one of these in its first lines) is one call

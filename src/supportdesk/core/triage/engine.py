@@ -22,6 +22,7 @@ from supportdesk.core.triage.models import (
     TriageDecision,
 )
 from supportdesk.core.triage.ports import (
+    BoundaryModel,
     QuickTextModel,
     RequestCountModel,
     RulesOnlyModel,
@@ -170,9 +171,7 @@ def decide(
     if one is not None:
         why(
             "split.one_request",
-            f"its parts read as asks for different teams, but the text model reads the whole "
-            f"message as one request (probability of several {one:.2f}, below "
-            f"{policy.splitting.one_request_below:.2f}); it is handled as one",
+            f"its parts read as asks for different teams, but {one}; it is handled as one",
         )
     if len(parts) > 1:
         cats = " + ".join(p[1].category for p in parts)
@@ -181,6 +180,11 @@ def decide(
             how = (
                 " (no marker between them: the text model read the whole message as either, "
                 "and its sentences line up on either side of one boundary)"
+            )
+        elif parts[-1][1].decided_by == "boundary-cut":
+            how = (
+                " (no marker between them: the text model reads a new request beginning at "
+                f"{snippet(parts[-1][0], 0, 0)!r})"
             )
         elif any(p[1].decided_by == "ask-cut" for p in parts):
             text, asked = next(p for p in parts if p[1].decided_by == "ask-cut")
@@ -343,9 +347,9 @@ def _requests(
     scored: dict[str, TextSignals],
     model: TextModel,
     rules: _RuleMemo,
-) -> tuple[list[tuple[str, classify.Classification]], float | None]:
-    """The requests of a ticket, and the model's probability of several requests when that
-    kept a cut message whole (`_reads_as_one`), else None; adds the whole text's signals to
+) -> tuple[list[tuple[str, classify.Classification]], str | None]:
+    """The requests of a ticket, and why the model kept a cut message whole when it did
+    (`_reads_as_one`), else None; adds the whole text's signals to
     `scored` when it asks for them."""
     hint = prepared.ticket.category
     whole = prepared.whole
@@ -372,20 +376,34 @@ def _requests(
     cut = (
         _torn_cut(prepared, policy, scored[whole], model, rules)
         or _ask_cut(whole, c, policy, rules)
+        or _boundary_cut(whole, policy, scored, model, rules)
         or [(whole, c)]
     )
     return cut, None
 
 
-def _reads_as_one(prepared: Prepared, policy: Policy, model: TextModel) -> float | None:
-    """The model's probability that the whole message holds several requests, when it is below
-    the policy's `splitting.one_request_below` (the message then stays one request); None when
-    it is not, or the policy or the model has no say."""
+def _reads_as_one(prepared: Prepared, policy: Policy, model: TextModel) -> str | None:
+    """Why a message the markers cut for different teams stays one request, or None when it
+    does not: the model's probability that it holds several requests is below the policy's
+    `splitting.one_request_below`, or no sentence of it reaches `splitting.boundary`'s
+    probability of starting a new request. None too when the policy or the model has no say."""
     below = policy.splitting.one_request_below
-    if below is None or not callable(getattr(model, "several_requests", None)):
-        return None
-    (several,) = cast(RequestCountModel, model).several_requests([prepared.whole])
-    return several if several is not None and several < below else None
+    if below is not None and callable(getattr(model, "several_requests", None)):
+        (several,) = cast(RequestCountModel, model).several_requests([prepared.whole])
+        if several is not None and several < below:
+            return (
+                f"the text model reads the whole message as one request (probability of "
+                f"several {several:.2f}, below {below:.2f})"
+            )
+    cfg = policy.splitting.boundary
+    if cfg is not None:
+        found = _boundaries(prepared.whole, policy, model)
+        if found and max(found) < cfg.one_request_below:
+            return (
+                f"the text model reads no sentence of it as where a second request begins "
+                f"(at most {max(found):.2f}, below {cfg.one_request_below:.2f})"
+            )
+    return None
 
 
 def _ask_cut(
@@ -477,6 +495,56 @@ def _torn_cut(
             out.append((text, replace(c, decided_by="model-cut")))
         return out
     return None
+
+
+def _boundaries(
+    whole: str, policy: Policy, model: TextModel, sentences: list[str] | None = None
+) -> list[float] | None:
+    """The model's probability of a new request at each sentence of `whole` after the first
+    (`BoundaryModel`; `sentences` when the caller has them); None when the model has no say or
+    there is only one sentence."""
+    if not callable(getattr(model, "request_boundaries", None)):
+        return None
+    if sentences is None:
+        sentences = split.boundary_sentences(whole, policy)
+    if len(sentences) < 2:
+        return None
+    return cast(BoundaryModel, model).request_boundaries(sentences)
+
+
+def _boundary_cut(
+    whole: str,
+    policy: Policy,
+    scored: dict[str, TextSignals],
+    model: TextModel,
+    rules: _RuleMemo,
+) -> list[tuple[str, classify.Classification]] | None:
+    """Two requests that neither the markers nor the other cuts saw, where the model reads a
+    new request beginning at a sentence (`Boundary.new_request_from`): the message is cut at
+    its likeliest boundary when the two sides, each read by the model (their signals are added
+    to `scored`), are asks for different teams. None when there is no such cut."""
+    cfg = policy.splitting.boundary
+    if cfg is None or cfg.new_request_from is None:
+        return None
+    sentences = split.boundary_sentences(whole, policy)
+    found = _boundaries(whole, policy, model, sentences)
+    if not found or max(found) < cfg.new_request_from:
+        return None
+    at = found.index(max(found)) + 1
+    sides = [" ".join(sentences[:at]), " ".join(sentences[at:])]
+    new = [t for t in sides if t not in scored]
+    scored.update(zip(new, model.predict(new), strict=True))
+    out = []
+    for text in sides:
+        c = classify.classify(text, policy, scored[text], rules=rules[text])
+        out.append((text, replace(c, decided_by="boundary-cut")))
+    (first, c1), (second, c2) = out
+    if (
+        classify.route(c1.category, first, policy)[0]
+        == classify.route(c2.category, second, policy)[0]
+    ):
+        return None
+    return out
 
 
 def _best_for_queue(

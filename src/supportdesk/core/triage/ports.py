@@ -56,6 +56,15 @@ class RequestCountModel(TextModel, Protocol):
     def several_requests(self, texts: Sequence[str]) -> list[float | None]: ...
 
 
+class BoundaryModel(TextModel, Protocol):
+    """A model that reads where, between a message's sentences, a second request begins: for
+    each sentence after the first, the probability that a new request starts there (None: no
+    opinion). The core consults it where the policy's markers cut a message into requests for
+    different teams (`Splitting.boundary`)."""
+
+    def request_boundaries(self, sentences: Sequence[str]) -> list[float] | None: ...
+
+
 class KnowingTextModel(TextModel, Protocol):
     """A model that can tell whether `predict` would run its costly part for these texts (for
     the shipped model: whether every sentence embedding is cached). A forked batch worker

@@ -90,6 +90,13 @@ def sentences(text: str, clauses: Patterns | None = None) -> list[str]:
     return [s for s in found if s]
 
 
+def boundary_sentences(text: str, policy: Policy) -> list[str]:
+    """The sentences a boundary model is asked about (`Splitting.boundary`): `sentences` cut
+    at the boundary's clauses; none without a boundary section."""
+    cfg = policy.splitting.boundary
+    return sentences(text, cfg.clauses) if cfg is not None else []
+
+
 def _cut_at(text: str, patterns: Patterns) -> list[str]:
     """`text` in pieces, cut out at each match of `patterns` (in order, non-overlapping)."""
     pieces, start = [], 0
