@@ -71,7 +71,7 @@ def features(
 
     `category` holds the lexical category probabilities of `side_texts(sentences)`, row by row;
     `several` is the request-count head's probability that the whole message holds several
-    requests."""
+    requests. All boundaries at once (a ticket's decision reads them all)."""
     n = len(sentences)
     if n < 2:
         raise ValueError("a boundary needs at least two sentences")
@@ -79,40 +79,38 @@ def features(
         raise ValueError(f"need {2 * n - 1} rows of side probabilities, got {category.shape[0]}")
     probs = np.asarray(category, dtype=np.float64)
     classes = probs.shape[1]
-    log_whole = np.log(probs[n - 1] + 1e-6)
-    words = [len(s.split()) for s in sentences]
+    a, b = probs[: n - 1], probs[n:]  # before and after each boundary
+    la, lb = np.log(a + 1e-6), np.log(b + 1e-6)
+    log_m = np.log(0.5 * (a + b) + 1e-12)
+    divergence = 0.5 * ((a * (la - log_m)).sum(axis=1) + (b * (lb - log_m)).sum(axis=1))
+    pair = la[:, :, None] + lb[:, None, :]
+    pair[:, np.arange(classes), np.arange(classes)] = -np.inf
+    gain = pair.reshape(n - 1, -1).max(axis=1) - 2.0 * np.log(probs[n - 1] + 1e-6).max()
+    words = np.cumsum([0] + [len(s.split()) for s in sentences])
+    k = np.arange(1, n)
+    shorter = np.minimum(words[k], words[n] - words[k])
     several_logit = float(np.log(several + 1e-4) - np.log(1.0 - several + 1e-4))
     out = np.zeros((n - 1, feature_dim(classes)))
-    for k in range(1, n):
-        a, b = probs[k - 1], probs[n + k - 1]
-        la, lb = np.log(a + 1e-6), np.log(b + 1e-6)
-        log_m = np.log(0.5 * (a + b) + 1e-12)
-        divergence = 0.5 * float((a * (la - log_m)).sum() + (b * (lb - log_m)).sum())
-        pair = la[:, None] + lb[None, :]
-        np.fill_diagonal(pair, -np.inf)
-        gain = float(pair.max() - 2.0 * log_whole.max())
-        shorter = min(sum(words[:k]), sum(words[k:]))
-        row = out[k - 1]
-        row[: 3 * classes] = np.concatenate([a, b, np.abs(a - b)])
-        row[3 * classes : 3 * classes + _DENSE] = (
-            divergence,
-            gain,
-            float(a.argmax() != b.argmax()),
-            np.log(shorter + 1.0),
-            k / n,
-            np.log(n),
-            several,
-            several_logit,
-            float(k == 1),
-            float(k == n - 1),
-        )
-        opening = 3 * classes + _DENSE
-        nxt = _words(sentences[k])
+    out[:, : 3 * classes] = np.hstack([a, b, np.abs(a - b)])
+    dense = out[:, 3 * classes : 3 * classes + _DENSE]
+    dense[:, 0] = divergence
+    dense[:, 1] = gain
+    dense[:, 2] = a.argmax(axis=1) != b.argmax(axis=1)
+    dense[:, 3] = np.log(shorter + 1.0)
+    dense[:, 4] = k / n
+    dense[:, 5] = np.log(n)
+    dense[:, 6] = several
+    dense[:, 7] = several_logit
+    dense[:, 8] = k == 1
+    dense[:, 9] = k == n - 1
+    opening = 3 * classes + _DENSE
+    for row, k_ in enumerate(range(1, n)):
+        nxt = _words(sentences[k_])
         for token in ("^" + " ".join(nxt[:1]), " ".join(nxt[:2])):
-            row[opening + _bucket(token, OPENING_BUCKETS)] = 1.0
-        before = _words(sentences[k - 1])
+            out[row, opening + _bucket(token, OPENING_BUCKETS)] = 1.0
+        before = _words(sentences[k_ - 1])
         if before:
-            row[opening + OPENING_BUCKETS + _bucket("$" + before[-1], CLOSING_BUCKETS)] = 1.0
+            out[row, opening + OPENING_BUCKETS + _bucket("$" + before[-1], CLOSING_BUCKETS)] = 1.0
     return out
 
 

@@ -47,6 +47,9 @@ REQUEST_COUNTS: tuple[str, ...] = ("one", "several")
 #: Texts whose lexical probabilities a model remembers (one float per class of each lexical
 #: head: at most 7 + 3 + 2), oldest dropped first.
 LEXICAL_CACHE_ENTRIES = 50_000
+#: Messages whose boundary probabilities a model remembers (a policy replay asks again about
+#: the same sentences), oldest dropped first.
+BOUNDARY_CACHE_ENTRIES = 20_000
 
 
 def default_head_path() -> Path:
@@ -264,6 +267,7 @@ class EmbeddingTextModel:
             else EmbeddingCache(embedder.id, embedder.dim, max_entries=50_000)
         )
         self._lexical_known: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._boundaries_known: OrderedDict[tuple[str, ...], list[float]] = OrderedDict()
         self.confidence_threshold = heads.confidence_threshold
         mixed = "+tfidf" if heads.lexical is not None else ""
         self.name = f"{embedder.id}+softmax{mixed}@{heads.corpus_sha256[:12]}"
@@ -319,11 +323,17 @@ class EmbeddingTextModel:
         head, lexical = self.heads.boundary, self.heads.lexical
         if head is None or lexical is None or lexical.requests is None or len(sentences) < 2:
             return None
-        rows = self._lexical(boundary.side_texts(sentences))
-        k = len(lexical.category.classes)
-        several = float(rows[len(sentences) - 1, -1])  # the whole message's, last column
-        x = boundary.features(sentences, rows[:, :k], several)
-        return [float(p) for p in head.predict_proba(x)[:, 1]]
+        key = tuple(sentences)
+        known = self._boundaries_known.get(key)
+        if known is None:
+            rows = self._lexical(boundary.side_texts(sentences))
+            k = len(lexical.category.classes)
+            several = float(rows[len(sentences) - 1, -1])  # the whole message's, last column
+            x = boundary.features(sentences, rows[:, :k], several)
+            known = self._boundaries_known[key] = [float(p) for p in head.predict_proba(x)[:, 1]]
+            while len(self._boundaries_known) > BOUNDARY_CACHE_ENTRIES:
+                self._boundaries_known.popitem(last=False)
+        return list(known)
 
     def predict(self, texts: Sequence[str]) -> list[TextSignals]:
         if not texts:

@@ -112,6 +112,10 @@ def test_the_boundary_head_is_saved_and_read_without_embedding(
     x = boundary.features(SENTENCES, cat, float(requests[len(SENTENCES) - 1, 1]))
     assert got == pytest.approx(loaded.boundary.predict_proba(x)[:, 1].tolist(), abs=1e-5)
     assert model.request_boundaries(SENTENCES[:1]) is None
+    # asked again (a policy replay), the model answers from memory: no lexical row is recomputed
+    model._lexical_known.clear()
+    assert model.request_boundaries(SENTENCES) == got
+    assert len(model._lexical_known) == 0
     # the core's sentences of a message are what the model is asked about
     policy = load_policy()
     assert len(policy.splitting.boundary.clauses.patterns) >= 1  # type: ignore[union-attr]
