@@ -36,12 +36,14 @@ class Bounder:
         return None if self.new is None else [self.new] * (len(sentences) - 1)
 
 
-def _policy(below: float | None) -> Policy:
-    boundary = None
-    if below is not None:
+def _policy(**boundary: float | None) -> Policy:
+    """The default policy with these fields of its boundary section changed; with none given,
+    without a boundary section at all."""
+    section = None
+    if boundary:
         assert POLICY.splitting.boundary is not None
-        boundary = POLICY.splitting.boundary.model_copy(update={"one_request_below": below})
-    splitting = POLICY.splitting.model_copy(update={"boundary": boundary})
+        section = POLICY.splitting.boundary.model_copy(update=boundary)
+    splitting = POLICY.splitting.model_copy(update={"boundary": section})
     return POLICY.model_copy(update={"splitting": splitting})
 
 
@@ -77,7 +79,7 @@ def test_one_boundary_at_or_above_the_threshold_keeps_the_markers_cut() -> None:
 
 def test_no_opinion_no_section_or_no_such_model_never_merges() -> None:
     assert len(triage(ticket(MIXED), POLICY, NOW, Bounder(None)).requests) == 2
-    assert len(triage(ticket(MIXED), _policy(None), NOW, Bounder(0.0)).requests) == 2
+    assert len(triage(ticket(MIXED), _policy(), NOW, Bounder(0.0)).requests) == 2
     assert len(triage(ticket(MIXED), POLICY, NOW).requests) == 2  # rules only
 
 
@@ -92,13 +94,13 @@ def test_the_model_reads_the_whole_messages_sentences_cut_at_the_policys_clauses
         "The connector fails every night,",
         "and we need a refund for March.",
     ]
-    assert split.boundary_sentences(joined, _policy(None)) == []
+    assert split.boundary_sentences(joined, _policy()) == []
 
 
 def test_the_brake_asks_only_about_a_message_cut_for_two_teams() -> None:
     model = Bounder(0.0)
     text = "How do I add a second admin to tenant Harbor Dental? The invite button is grey."
-    triage(ticket(text), _cut_from(None), NOW, model)
+    triage(ticket(text), _policy(new_request_from=None), NOW, model)
     assert model.asked == []
     triage(ticket("How do I add a second admin to tenant Harbor Dental?"), POLICY, NOW, model)
     assert model.asked == []  # one sentence: no boundary to ask about
@@ -150,13 +152,6 @@ class Reader(Bounder):
         return [self.new if "invoice" in s.lower() else 0.0 for s in sentences[1:]]
 
 
-def _cut_from(value: float | None) -> Policy:
-    assert POLICY.splitting.boundary is not None
-    boundary = POLICY.splitting.boundary.model_copy(update={"new_request_from": value})
-    splitting = POLICY.splitting.model_copy(update={"boundary": boundary})
-    return POLICY.model_copy(update={"splitting": splitting})
-
-
 def test_a_sentence_the_model_reads_as_a_new_request_starts_one() -> None:
     assert POLICY.splitting.boundary is not None
     cut_from = POLICY.splitting.boundary.new_request_from
@@ -177,8 +172,11 @@ def test_below_the_threshold_without_it_or_for_one_team_there_is_no_cut() -> Non
     cut_from = POLICY.splitting.boundary.new_request_from
     assert cut_from is not None
     assert len(triage(ticket(UNMARKED), POLICY, NOW, Reader(cut_from - 0.01)).requests) == 1
-    assert len(triage(ticket(UNMARKED), _cut_from(None), NOW, Reader(1.0)).requests) == 1
-    assert len(triage(ticket(UNMARKED), _policy(None), NOW, Reader(1.0)).requests) == 1
+    assert (
+        len(triage(ticket(UNMARKED), _policy(new_request_from=None), NOW, Reader(1.0)).requests)
+        == 1
+    )
+    assert len(triage(ticket(UNMARKED), _policy(), NOW, Reader(1.0)).requests) == 1
     # both sides read as billing: one team, one request
     both = f"{INVOICE} The invoice PDF also shows last month's date."
     assert len(triage(ticket(both), POLICY, NOW, Reader(1.0)).requests) == 1
