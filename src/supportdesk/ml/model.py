@@ -50,6 +50,11 @@ LEXICAL_CACHE_ENTRIES = 50_000
 #: Messages whose boundary probabilities a model remembers (a policy replay asks again about
 #: the same sentences), oldest dropped first.
 BOUNDARY_CACHE_ENTRIES = 20_000
+#: The boundary head reads the text before and after every boundary: its cost grows with the
+#: square of the sentence count. Above this many sentences it has no opinion (corpus messages
+#: have at most 12; 1,000 short sentences would take seconds, a 50,000-character message of
+#: 10,000 could take hours).
+BOUNDARY_MAX_SENTENCES = 40
 
 
 def default_head_path() -> Path:
@@ -319,9 +324,11 @@ class EmbeddingTextModel:
     def request_boundaries(self, sentences: Sequence[str]) -> list[float] | None:
         """For each sentence after the first, the boundary head's probability that a new
         request starts there (lexical, no embedding); None when the head file has no boundary
-        head or there is no boundary."""
+        head, there is no boundary, or there are more than `BOUNDARY_MAX_SENTENCES`."""
         head, lexical = self.heads.boundary, self.heads.lexical
-        if head is None or lexical is None or lexical.requests is None or len(sentences) < 2:
+        if head is None or lexical is None or lexical.requests is None:
+            return None
+        if not 2 <= len(sentences) <= BOUNDARY_MAX_SENTENCES:
             return None
         key = tuple(sentences)
         known = self._boundaries_known.get(key)

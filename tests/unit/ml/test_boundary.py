@@ -13,7 +13,7 @@ from supportdesk.ml import boundary
 from supportdesk.ml.corpus import load_corpus
 from supportdesk.ml.embedder import MiniLMEmbedder, ModelAssetError
 from supportdesk.ml.head import SoftmaxHead
-from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
+from supportdesk.ml.model import BOUNDARY_MAX_SENTENCES, EmbeddingTextModel, HeadBundle
 from supportdesk.ml.train import _boundary_label, train
 from tests.unit.ml.conftest import FIXTURE_CORPUS
 
@@ -112,6 +112,10 @@ def test_the_boundary_head_is_saved_and_read_without_embedding(
     x = boundary.features(SENTENCES, cat, float(requests[len(SENTENCES) - 1, 1]))
     assert got == pytest.approx(loaded.boundary.predict_proba(x)[:, 1].tolist(), abs=1e-5)
     assert model.request_boundaries(SENTENCES[:1]) is None
+    # a message of very many sentences gets no opinion (the sides' text grows with its square)
+    many = [f"Sentence number {i} of a very long message." for i in range(BOUNDARY_MAX_SENTENCES)]
+    assert model.request_boundaries(many) is not None
+    assert model.request_boundaries([*many, "One more."]) is None
     # asked again (a policy replay), the model answers from memory: no lexical row is recomputed
     model._lexical_known.clear()
     assert model.request_boundaries(SENTENCES) == got
