@@ -2,9 +2,9 @@
 
 The shipped head has seen every training ticket, so triaging the training split with it measures
 memory, not generalisation. Here each of the 5 folds (by id hash, as in training) is triaged by
-heads (embedding and lexical, mixed as shipped, and the request-count head) fitted on the other
-four folds only; the held-out
-test split is never read.
+heads (embedding and lexical, mixed as shipped, the request-count head and the boundary head)
+fitted on the other four folds only (the boundary head with the nested folds `model train`
+uses); the held-out test split is never read.
 
     python -m supportdesk.ml.oof [CORPUS_DIR] [MAX_MISMATCHES]
 
@@ -30,6 +30,7 @@ from supportdesk.ml.train import (
     EMBED_L2_GRID,
     FOLDS,
     _fit_pair,
+    fit_boundary,
     fit_lexical,
     fit_requests,
     training_items,
@@ -44,7 +45,7 @@ def oof_report(
 ) -> list[str]:
     corpus = load_corpus(corpus_dir)
     train_items = training_items(corpus.items)  # as `model train` fits them
-    train_lines = select(corpus.items, "train")  # whole, for the request-count head
+    train_lines = select(corpus.items, "train")  # whole, for the request-count and boundary heads
     embedder = MiniLMEmbedder()
     cache = EmbeddingCache(embedder.id, embedder.dim)
     if cache_file is not None and cache_file.is_file():
@@ -65,8 +66,10 @@ def oof_report(
         x = cache.embed(embedder, texts)
         cat_head, sev_head, _, _, _ = _fit_pair(x, fit_items, EMBED_L2_GRID, True)
         fold_lines = [it for it in train_lines if fold_of(it.id, FOLDS) != fold]
-        lexical = fit_requests(fit_lexical(texts, fit_items)[0], fold_lines)
-        heads = HeadBundle(cat_head, sev_head, 0.85, corpus.sha256, embedder.id, lexical)
+        lexical, l2_lexical, _, _ = fit_lexical(texts, fit_items)
+        lexical = fit_requests(lexical, fold_lines)
+        boundary = fit_boundary(lexical, l2_lexical, fit_items, fold_lines, policy)
+        heads = HeadBundle(cat_head, sev_head, 0.85, corpus.sha256, embedder.id, lexical, boundary)
         model = EmbeddingTextModel(embedder, heads, cache=cache)
         fold_cases = [c for c in cases if fold_of(c.id, FOLDS) == fold]
         decided, failed = run_cases(fold_cases, policy, model)
