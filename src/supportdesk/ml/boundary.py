@@ -15,7 +15,9 @@ message, and the first words of the sentence after the boundary and the last wor
 
 The triage core asks it through `BoundaryModel.request_boundaries` where the policy's markers
 cut a message into requests for different teams: when no boundary reaches the policy's
-`splitting.boundary.one_request_below`, the message stays one request.
+`splitting.boundary.one_request_below`, the message stays one request. Where nothing cut a
+message, a boundary from `splitting.boundary.new_request_from` starts a second request (when
+the two sides read as asks for different teams).
 
 Training (`fit_boundary`) needs labels no corpus line carries: where its second request begins.
 A two-request line's boundary is taken to be the one where the text before it reads most like
@@ -119,8 +121,5 @@ def boundary_of(category: npt.NDArray[np.floating], n: int, first: int, second: 
     category `first` and the text after like category `second`, from the side probabilities of
     `side_texts` over `n` sentences."""
     probs = np.asarray(category, dtype=np.float64)
-    scores = [
-        np.log(probs[k - 1, first] + 1e-6) + np.log(probs[n + k - 1, second] + 1e-6)
-        for k in range(1, n)
-    ]
+    scores = np.log(probs[: n - 1, first] + 1e-6) + np.log(probs[n:, second] + 1e-6)
     return int(np.argmax(scores))

@@ -165,6 +165,9 @@ def test_a_sentence_the_model_reads_as_a_new_request_starts_one() -> None:
     assert [r.text for r in d.requests] == [CONNECTOR, INVOICE]
     (reason,) = [r.detail for r in d.reasons if r.rule == "split.mixed"]
     assert "reads a new request beginning at 'Our invoice INV-2231" in reason
+    # each side is classified as any request is, and its reasons say what read it
+    second = {r.rule for r in d.reasons if r.request == 1}
+    assert {"classify.signals", "classify.model"} <= second
 
 
 def test_below_the_threshold_without_it_or_for_one_team_there_is_no_cut() -> None:

@@ -846,7 +846,8 @@ class Splitting(_Strict):
     #: …only 'Everyone' is offered"). None: the markers' cut stands. Needs a model that reads
     #: request counts (`RequestCountModel`); others never merge.
     one_request_below: float | None = Field(default=None, ge=0, le=1)
-    #: The same brake from a model that reads where a second request begins; None: no brake.
+    #: The same brake, and a cut of its own, from a model that reads where a second request
+    #: begins; None: neither.
     boundary: Boundary | None = None
     model_cut: ModelCut | None = None
     ask_cut: AskCut | None = None

@@ -167,11 +167,13 @@ def decide(
         )
 
     threshold = float(getattr(model, "confidence_threshold", policy.classification.low_confidence))
-    parts, one = _requests(prepared, policy, scored, model, rules)
-    if one is not None:
+    found = _requests(prepared, policy, scored, model, rules)
+    parts = found.parts
+    if found.kept_whole is not None:
         why(
             "split.one_request",
-            f"its parts read as asks for different teams, but {one}; it is handled as one",
+            f"its parts read as asks for different teams, but {found.kept_whole}; it is "
+            "handled as one",
         )
     if len(parts) > 1:
         cats = " + ".join(p[1].category for p in parts)
@@ -181,10 +183,10 @@ def decide(
                 " (no marker between them: the text model read the whole message as either, "
                 "and its sentences line up on either side of one boundary)"
             )
-        elif parts[-1][1].decided_by == "boundary-cut":
+        elif found.new_request is not None:
             how = (
                 " (no marker between them: the text model reads a new request beginning at "
-                f"{snippet(parts[-1][0], 0, 0)!r})"
+                f"{snippet(found.new_request, 0, 0)!r})"
             )
         elif any(p[1].decided_by == "ask-cut" for p in parts):
             text, asked = next(p for p in parts if p[1].decided_by == "ask-cut")
@@ -341,16 +343,26 @@ def _parts(
     return split.group(prepared.pieces, keyer)
 
 
+@dataclass(frozen=True)
+class _Found:
+    """The requests of a ticket (text and classification each), and how the split was read."""
+
+    parts: list[tuple[str, classify.Classification]]
+    #: Why the model kept a message the markers cut for different teams whole (`_reads_as_one`).
+    kept_whole: str | None = None
+    #: Where the boundary model read a second request begin (`_boundary_cut`): its text.
+    new_request: str | None = None
+
+
 def _requests(
     prepared: Prepared,
     policy: Policy,
     scored: dict[str, TextSignals],
     model: TextModel,
     rules: _RuleMemo,
-) -> tuple[list[tuple[str, classify.Classification]], str | None]:
-    """The requests of a ticket, and why the model kept a cut message whole when it did
-    (`_reads_as_one`), else None; adds the whole text's signals to
-    `scored` when it asks for them."""
+) -> _Found:
+    """The requests of a ticket and how they were found; adds the whole text's signals (and
+    those of a boundary cut's sides) to `scored` when it asks for them."""
     hint = prepared.ticket.category
     whole = prepared.whole
     if len(prepared.pieces) > 1:
@@ -360,7 +372,7 @@ def _requests(
             if whole not in scored:
                 (scored[whole],) = model.predict([whole])
             c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
-            return [(whole, c)], one
+            return _Found([(whole, c)], kept_whole=one)
         if len(parts) > 1:
             out = []
             for p in parts:
@@ -369,17 +381,19 @@ def _requests(
                     # the merged text reads differently from its pieces: keep the pieces' owner
                     c = _best_for_queue(p.text, p.key, policy, scored, rules)
                 out.append((p.text, c))
-            return out, None
+            return _Found(out)
     if whole not in scored:
         (scored[whole],) = model.predict([whole])
     c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
-    cut = (
-        _torn_cut(prepared, policy, scored[whole], model, rules)
-        or _ask_cut(whole, c, policy, rules)
-        or _boundary_cut(whole, policy, scored, model, rules)
-        or [(whole, c)]
+    cut = _torn_cut(prepared, policy, scored[whole], model, rules) or _ask_cut(
+        whole, c, policy, rules
     )
-    return cut, None
+    if cut:
+        return _Found(cut)
+    cut = _boundary_cut(whole, policy, scored, model, rules)
+    if cut:
+        return _Found(cut, new_request=cut[-1][0])
+    return _Found([(whole, c)])
 
 
 def _reads_as_one(prepared: Prepared, policy: Policy, model: TextModel) -> str | None:
@@ -397,7 +411,7 @@ def _reads_as_one(prepared: Prepared, policy: Policy, model: TextModel) -> str |
             )
     cfg = policy.splitting.boundary
     if cfg is not None:
-        found = _boundaries(prepared.whole, policy, model)
+        found = _boundaries(split.boundary_sentences(prepared.whole, policy), model)
         if found and max(found) < cfg.one_request_below:
             return (
                 f"the text model reads no sentence of it as where a second request begins "
@@ -497,17 +511,10 @@ def _torn_cut(
     return None
 
 
-def _boundaries(
-    whole: str, policy: Policy, model: TextModel, sentences: list[str] | None = None
-) -> list[float] | None:
-    """The model's probability of a new request at each sentence of `whole` after the first
-    (`BoundaryModel`; `sentences` when the caller has them); None when the model has no say or
-    there is only one sentence."""
-    if not callable(getattr(model, "request_boundaries", None)):
-        return None
-    if sentences is None:
-        sentences = split.boundary_sentences(whole, policy)
-    if len(sentences) < 2:
+def _boundaries(sentences: list[str], model: TextModel) -> list[float] | None:
+    """The model's probability of a new request at each of `sentences` after the first
+    (`BoundaryModel`); None when the model has no say or there is only one sentence."""
+    if len(sentences) < 2 or not callable(getattr(model, "request_boundaries", None)):
         return None
     return cast(BoundaryModel, model).request_boundaries(sentences)
 
@@ -522,22 +529,24 @@ def _boundary_cut(
     """Two requests that neither the markers nor the other cuts saw, where the model reads a
     new request beginning at a sentence (`Boundary.new_request_from`): the message is cut at
     its likeliest boundary when the two sides, each read by the model (their signals are added
-    to `scored`), are asks for different teams. None when there is no such cut."""
+    to `scored`) and classified as any request is, are asks for different teams. None when
+    there is no such cut."""
     cfg = policy.splitting.boundary
-    if cfg is None or cfg.new_request_from is None:
-        return None
+    if (
+        cfg is None
+        or cfg.new_request_from is None
+        or not callable(getattr(model, "request_boundaries", None))
+    ):
+        return None  # before the sentences are cut: most models have no say
     sentences = split.boundary_sentences(whole, policy)
-    found = _boundaries(whole, policy, model, sentences)
+    found = _boundaries(sentences, model)
     if not found or max(found) < cfg.new_request_from:
         return None
     at = found.index(max(found)) + 1
     sides = [" ".join(sentences[:at]), " ".join(sentences[at:])]
     new = [t for t in sides if t not in scored]
     scored.update(zip(new, model.predict(new), strict=True))
-    out = []
-    for text in sides:
-        c = classify.classify(text, policy, scored[text], rules=rules[text])
-        out.append((text, replace(c, decided_by="boundary-cut")))
+    out = [(t, classify.classify(t, policy, scored[t], rules=rules[t])) for t in sides]
     (first, c1), (second, c2) = out
     if (
         classify.route(c1.category, first, policy)[0]

@@ -60,7 +60,8 @@ class BoundaryModel(TextModel, Protocol):
     """A model that reads where, between a message's sentences, a second request begins: for
     each sentence after the first, the probability that a new request starts there (None: no
     opinion). The core consults it where the policy's markers cut a message into requests for
-    different teams (`Splitting.boundary`)."""
+    different teams (a brake), and where nothing cut a message (a cut of its own):
+    `Splitting.boundary`."""
 
     def request_boundaries(self, sentences: Sequence[str]) -> list[float] | None: ...
 
