@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,21 @@ class BadLine:
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line}: {self.error}"
+
+
+#: What may stand between the start of a line and the words that open a new request and still
+#: belong to it: a list marker, a chat line's time stamp and speaker, a speaker's name.
+_LINE_PREFIX = re.compile(
+    r"[ \t]*(?:[-•*–+]|\(?\w{1,2}[.)]|\[[^\]\n]{1,25}\][^:\n]{0,50}:|[A-Z][^:.!?\n]{0,40}:)?[ \t]*"
+)
+
+
+def line_start(text: str, at: int) -> int:
+    """`at`, moved back to the start of its line when only a line prefix stands before it
+    (labellers copy the opening words of a request with or without its list marker or chat
+    speaker; both mark the same place)."""
+    begin = text.rfind("\n", 0, at) + 1
+    return begin if begin < at and _LINE_PREFIX.fullmatch(text, begin, at) else at
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,18 @@ class LabeledTicket:
     @property
     def category(self) -> str:
         return str(self.requests[0]["category"])
+
+    @property
+    def request_starts(self) -> list[int] | None:
+        """Where each request after the first begins, as offsets into the description, from
+        the line's `expected.request_starts` (the verbatim opening words of each; checked on
+        load); None when the line has none (one request, or requests woven through each
+        other)."""
+        starts = self.expected.get("request_starts")
+        if not starts:
+            return None
+        description = str(self.ticket.get("description") or "")
+        return [line_start(description, description.index(start)) for start in starts]
 
     @property
     def severity(self) -> int:
@@ -121,6 +149,39 @@ def _check_expected(expected: Any) -> str | None:
     return None
 
 
+def _check_starts(row: dict[str, Any]) -> str | None:
+    """`expected.request_starts` of a line with several requests: null where they are woven
+    through each other, else one string per request after the first, each found exactly once
+    in the description, in text order, none at its very start."""
+    expected = row["expected"]
+    wanted = len(expected["requests"]) - 1
+    if "request_starts" not in expected:
+        return "'expected.request_starts' is required with several requests" if wanted else None
+    starts = expected["request_starts"]
+    if starts is None and wanted:
+        return None
+    if (
+        not isinstance(starts, list)
+        or len(starts) != wanted
+        or not wanted
+        or not all(isinstance(s, str) and s.strip() for s in starts)
+    ):
+        return f"'expected.request_starts' must be null or a list of {wanted} non-empty strings"
+    description = row.get("description")
+    if not isinstance(description, str):
+        return "'expected.request_starts' needs a description"
+    last = 0
+    for start in starts:
+        found = description.count(start)
+        if found != 1:
+            return f"expected.request_starts {start!r} occurs {found} times in the description"
+        at = description.index(start)
+        if at <= last:
+            return f"expected.request_starts {start!r} is out of order or at the very start"
+        last = at
+    return None
+
+
 def parse_lines(
     lines: Iterable[str], source: str, *, expected_required: bool = True
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[BadLine]]:
@@ -142,7 +203,7 @@ def parse_lines(
             bad.append(BadLine(source, number, "missing 'id'"))
             continue
         if expected_required:
-            problem = _check_expected(row.get("expected"))
+            problem = _check_expected(row.get("expected")) or _check_starts(row)
             if problem:
                 bad.append(BadLine(source, number, problem))
                 continue

@@ -3,7 +3,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from supportdesk.ml.corpus import is_test, load_corpus, select, select_ids, single_request
+from supportdesk.ml.corpus import (
+    is_test,
+    line_start,
+    load_corpus,
+    select,
+    select_ids,
+    single_request,
+)
 from tests.unit.ml.conftest import FIXTURE_CORPUS
 
 
@@ -53,3 +60,65 @@ def test_duplicate_ids_are_bad_lines(tmp_path: Path) -> None:
     corpus = load_corpus(tmp_path)
     assert len(corpus.items) == 1
     assert "duplicate id" in corpus.bad[0].error
+
+
+def _two_request_line(starts: object, *, drop: bool = False) -> str:
+    row = json.loads((FIXTURE_CORPUS / "tiny.jsonl").read_text().splitlines()[34])
+    assert len(row["expected"]["requests"]) == 2
+    if drop:
+        del row["expected"]["request_starts"]
+    else:
+        row["expected"]["request_starts"] = starts
+    return json.dumps(row)
+
+
+def test_a_two_request_line_says_where_its_second_request_begins(tmp_path: Path) -> None:
+    (tmp_path / "ok.jsonl").write_text(_two_request_line(["2) Invoice 8812"]) + "\n")
+    corpus = load_corpus(tmp_path)
+    assert not corpus.bad
+    item = corpus.items[0]
+    assert item.request_starts is not None
+    (at,) = item.request_starts
+    assert item.ticket["description"][at:].startswith("2) Invoice 8812")
+    (tmp_path / "ok.jsonl").write_text(_two_request_line(None) + "\n")
+    woven = load_corpus(tmp_path)
+    assert not woven.bad and woven.items[0].request_starts is None
+
+
+def test_request_starts_that_do_not_fit_the_line_are_bad_lines(tmp_path: Path) -> None:
+    cases = {
+        "missing": _two_request_line(None, drop=True),
+        "absent": _two_request_line(["a refund for invoice 9"]),
+        "twice": _two_request_line(["2"]),
+        "first": _two_request_line(["1) Why did tenant"]),
+        "count": _two_request_line(["2) Invoice", "pack nobody"]),
+        "type": _two_request_line("2) Invoice 8812"),
+    }
+    for name, line in cases.items():
+        (tmp_path / "x.jsonl").write_text(line + "\n")
+        corpus = load_corpus(tmp_path)
+        assert not corpus.items, name
+        assert "request_starts" in corpus.bad[0].error, (name, corpus.bad[0].error)
+    assert "occurs 0 times" in load_corpus_error(tmp_path, cases["absent"])
+    assert "very start" in load_corpus_error(tmp_path, cases["first"])
+
+
+def load_corpus_error(where: Path, line: str) -> str:
+    (where / "x.jsonl").write_text(line + "\n")
+    return load_corpus(where).bad[0].error
+
+
+def test_a_request_start_after_a_list_marker_or_chat_speaker_marks_the_line() -> None:
+    text = (
+        "Two things.\n[10:03] Omar (Cedarline): and what would it cost?\n"
+        "- The invoice is wrong\nHugh: while I have you\nplain words and more"
+    )
+    for words, line in [
+        ("and what would", "[10:03] Omar"),
+        ("The invoice", "- The invoice"),
+        ("while I have", "Hugh: while"),
+    ]:
+        assert text[line_start(text, text.index(words)) :].startswith(line)
+    # inside a sentence, or after words that are no prefix, the mark stays where it is
+    for words in ("and more", "would it cost", "Two things"):
+        assert line_start(text, text.index(words)) == text.index(words)
