@@ -19,8 +19,10 @@ cut a message into requests for different teams: when no boundary reaches the po
 message, a boundary from `splitting.boundary.new_request_from` starts a second request (when
 the two sides read as asks for different teams).
 
-Training (`fit_boundary`) needs labels no corpus line carries: where its second request begins.
-A two-request line's boundary is taken to be the one where the text before it reads most like
+Training (`fit_boundary`) needs to know where a two-request line's second request begins. The
+corpus marks it (`expected.request_starts`), but a head trained on those marks told one- from
+two-request messages slightly worse, out of fold (docs/model.md, ninth session), so the label
+is inferred instead: the boundary where the text before it reads most like
 the first expected category and the text after it like the second, as read by lexical heads
 fitted without that line (5 folds by id, as everywhere in training). The features of every
 training line come from those same out-of-fold heads, so the boundary head learns from answers
