@@ -157,13 +157,14 @@ def _check_starts(row: dict[str, Any]) -> str | None:
     wanted = len(expected["requests"]) - 1
     if "request_starts" not in expected:
         return "'expected.request_starts' is required with several requests" if wanted else None
+    if not wanted:
+        return "'expected.request_starts' belongs to lines with several requests"
     starts = expected["request_starts"]
-    if starts is None and wanted:
+    if starts is None:
         return None
     if (
         not isinstance(starts, list)
         or len(starts) != wanted
-        or not wanted
         or not all(isinstance(s, str) and s.strip() for s in starts)
     ):
         return f"'expected.request_starts' must be null or a list of {wanted} non-empty strings"

@@ -99,11 +99,14 @@ def test_request_starts_that_do_not_fit_the_line_are_bad_lines(tmp_path: Path) -
         corpus = load_corpus(tmp_path)
         assert not corpus.items, name
         assert "request_starts" in corpus.bad[0].error, (name, corpus.bad[0].error)
-    assert "occurs 0 times" in load_corpus_error(tmp_path, cases["absent"])
-    assert "very start" in load_corpus_error(tmp_path, cases["first"])
+    assert "occurs 0 times" in _first_error(tmp_path, cases["absent"])
+    assert "very start" in _first_error(tmp_path, cases["first"])
+    single = json.loads((FIXTURE_CORPUS / "tiny.jsonl").read_text().splitlines()[0])
+    single["expected"]["request_starts"] = None
+    assert "several requests" in _first_error(tmp_path, json.dumps(single))
 
 
-def load_corpus_error(where: Path, line: str) -> str:
+def _first_error(where: Path, line: str) -> str:
     (where / "x.jsonl").write_text(line + "\n")
     return load_corpus(where).bad[0].error
 
