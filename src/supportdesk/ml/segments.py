@@ -16,6 +16,7 @@ The result depends only on the corpus and the published policy, so training stay
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -37,15 +38,19 @@ def labelled_parts(item: LabeledTicket) -> list[LabeledTicket]:
     if not all(parts):
         return []
     return [
-        LabeledTicket(
-            item.id,
-            {"subject": "", "description": part},
-            {"requests": [expected]},
-            item.source,
-            item.line,
-        )
-        for part, expected in zip(parts, item.requests, strict=True)
+        _part(item, part, expected) for part, expected in zip(parts, item.requests, strict=True)
     ]
+
+
+def _part(item: LabeledTicket, text: str, expected: dict[str, Any]) -> LabeledTicket:
+    """A training item for one request of `item`: its text alone, the line's id and source."""
+    return LabeledTicket(
+        item.id,
+        {"subject": "", "description": text},
+        {"requests": [expected]},
+        item.source,
+        item.line,
+    )
 
 
 def segment_items(
@@ -74,14 +79,8 @@ def segment_items(
         if len(decision.requests) != len(item.requests):
             out += labelled_parts(item)
             continue
-        for request, expected in zip(decision.requests, item.requests, strict=True):
-            out.append(
-                LabeledTicket(
-                    item.id,
-                    {"subject": "", "description": request.text},
-                    {"requests": [expected]},
-                    item.source,
-                    item.line,
-                )
-            )
+        out += [
+            _part(item, request.text, expected)
+            for request, expected in zip(decision.requests, item.requests, strict=True)
+        ]
     return out
