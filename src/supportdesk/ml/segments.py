@@ -8,7 +8,8 @@ not depend on a previous head); when that gives as many requests as the line exp
 request's text is paired, in order, with the expected request (its category and severity): the
 parts look like what the core will ask about. Where the rules cut a line otherwise, its
 description is cut where its labels say each later request begins (`expected.request_starts`,
-docs/labeling-guide.md). A line whose requests are woven through each other gives nothing.
+docs/labeling-guide.md). A line whose requests are woven through each other has no marks: it
+trains only where the rules cut it as labelled.
 
 The result depends only on the corpus and the published policy, so training stays reproducible.
 """
