@@ -520,6 +520,34 @@ def test_a_password_read_out_on_a_call_is_a_secret(text: str, value: str) -> Non
         assert triage(ticket(harmless), POLICY, NOW).secrets == [], harmless
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (
+            "Ustawiliśmy mu ręcznie nowe hasło: Jesien2026!Smrek ale system je odrzuca.",
+            "Jesien2026",
+        ),
+        ("Próbowała z hasłem Lato#2026kot i nadal nie działa.", "Lato#2026kot"),
+        ("Jag satte lösenordet till Vinter#2026 men inloggningen misslyckas.", "Vinter#2026"),
+        ("Nytt passord: Fjord!7788a fungerer ikke.", "Fjord!7788a"),
+        ("Adgangskode: Sommer#2026x virker ikke for hende.", "Sommer#2026x"),
+        ("Nové heslo Praha#2026 nefunguje.", "Praha#2026"),
+        ("Uusi salasana on Kesä#2026a mutta kirjautuminen ei onnistu.", "Kesä#2026a"),
+        ("A palavra-passe temporária é Lisboa#2026 e não funciona.", "Lisboa#2026"),
+    ],
+)
+def test_a_password_in_another_language_is_a_secret(text: str, value: str) -> None:
+    d = triage(ticket(text), POLICY, NOW)
+    assert d.secrets == ["password"]
+    assert value not in d.model_dump_json()
+    for harmless in (
+        "Nie pamięta hasła, prosimy o reset hasła.",
+        "Hon har glömt sitt lösenord och behöver en återställning.",
+        "Salasana vanheni eilen, miten sen voi vaihtaa?",
+    ):
+        assert triage(ticket(harmless), POLICY, NOW).secrets == [], harmless
+
+
 def test_a_bearer_session_id_with_an_exclamation_mark_is_redacted_whole() -> None:
     text = "Authorization: Bearer 00D7h000001AbCd!AQkAQ9xLmP2vNc8TzR3yB6uE1sKd4\nstill fails"
     d = triage(ticket(text), POLICY, NOW)
