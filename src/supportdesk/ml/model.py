@@ -32,7 +32,7 @@ import numpy as np
 
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
-from supportdesk.ml import boundary
+from supportdesk.ml import boundary, verifier
 from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.boundary import BOUNDARY_CLASSES
 from supportdesk.ml.cache import EmbeddingCache
@@ -144,6 +144,9 @@ class HeadBundle:
     #: it needs a lexical head with a request-count head. Head files before 2026-11-30, eighth
     #: session, have none.
     boundary: SoftmaxHead | None = None
+    #: Whether a proposed split holds (`verifier.py`); it reads the lexical heads' and the
+    #: boundary head's answers. Head files before 2026-11-30, tenth session, have none.
+    split_check: SoftmaxHead | None = None
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -167,6 +170,8 @@ class HeadBundle:
                 arrays.update(self.lexical.requests.to_arrays("lexical_requests"))
         if self.boundary is not None:
             arrays.update(self.boundary.to_arrays("boundary"))
+        if self.split_check is not None:
+            arrays.update(self.split_check.to_arrays("split_check"))
         write_npz(path, arrays)
 
     @classmethod
@@ -190,6 +195,11 @@ class HeadBundle:
                 boundary=(
                     SoftmaxHead.from_arrays(arrays, "boundary")
                     if "boundary_weights" in arrays
+                    else None
+                ),
+                split_check=(
+                    SoftmaxHead.from_arrays(arrays, "split_check")
+                    if "split_check_weights" in arrays
                     else None
                 ),
             )
@@ -225,6 +235,12 @@ class HeadBundle:
             or bundle.boundary.dim != boundary.feature_dim(len(lex.category.classes))
         ):
             raise ModelAssetError(f"{path}: the boundary head does not fit the lexical heads")
+        if bundle.split_check is not None and (
+            bundle.boundary is None
+            or bundle.split_check.classes != verifier.SPLIT_CLASSES
+            or bundle.split_check.dim != verifier.FEATURES
+        ):
+            raise ModelAssetError(f"{path}: the split check does not fit the other heads")
         return bundle
 
 
@@ -341,6 +357,39 @@ class EmbeddingTextModel:
             while len(self._boundaries_known) > BOUNDARY_CACHE_ENTRIES:
                 self._boundaries_known.popitem(last=False)
         return list(known)
+
+    def split_holds(
+        self, whole: str, sentences: Sequence[str], parts: Sequence[str], how: str
+    ) -> float | None:
+        """The split check's probability that `whole` really holds the several requests
+        `parts` proposes (`verifier.py`; lexical, no embedding); None when the head file has no
+        split check or there are fewer than two parts."""
+        head = self.heads.split_check
+        x = self.split_features(whole, sentences, parts, how) if head is not None else None
+        if head is None or x is None:
+            return None
+        return float(head.predict_proba(x[None, :])[0, 1])
+
+    def split_features(
+        self, whole: str, sentences: Sequence[str], parts: Sequence[str], how: str
+    ) -> np.ndarray | None:
+        """The split check's feature row for a proposed split (`verifier.features`), from this
+        bundle's lexical and boundary heads; None without them or with fewer than two parts."""
+        lexical = self.heads.lexical
+        if lexical is None or lexical.requests is None or len(parts) < 2:
+            return None
+        k = len(lexical.category.classes)
+        rows = self._lexical([whole, *parts])
+        return verifier.features(
+            how,
+            float(rows[0, -1]),
+            self.request_boundaries(sentences),
+            len(sentences),
+            rows[0, :k],
+            rows[1:, :k],
+            [len(p.split()) for p in parts],
+            len(whole.split()),
+        )
 
     def predict(self, texts: Sequence[str]) -> list[TextSignals]:
         if not texts:

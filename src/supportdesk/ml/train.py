@@ -8,7 +8,8 @@
    accuracy), and the out-of-fold category predictions tune the confidence threshold (the lowest
    threshold at which accepted predictions reach the target accuracy).
 3. Fit the final heads on the whole training part, then the request-count head (on whole
-   lines) and the boundary head (`fit_boundary`, its features read by fold heads), and save
+   lines), the boundary head (`fit_boundary`, its features read by fold heads) and the split
+   check (`fit_split_check`, on the splits the triage proposes with fold heads), and save
    them. The shipped head never saw the test part, so `supportdesk eval --split test` stays an
    honest measurement.
 4. Score embedding heads and the TF-IDF baseline (trained the same way) on the test part.
@@ -29,7 +30,7 @@ import numpy.typing as npt
 from pydantic import ValidationError
 
 from supportdesk.core.policy import Policy, load_policy
-from supportdesk.core.triage import TicketIn, TriageInputError, prepare, split
+from supportdesk.core.triage import TicketIn, TriageInputError, engine, prepare, split
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.ml import boundary
 from supportdesk.ml.baseline import HashedTfidf
@@ -44,8 +45,16 @@ from supportdesk.ml.corpus import (
 )
 from supportdesk.ml.embedder import Embedder, MiniLMEmbedder
 from supportdesk.ml.head import SoftmaxHead, TrainConfig, train_softmax
-from supportdesk.ml.model import REQUEST_COUNTS, SEVERITIES, HeadBundle, LexicalHead, mix_proba
+from supportdesk.ml.model import (
+    REQUEST_COUNTS,
+    SEVERITIES,
+    EmbeddingTextModel,
+    HeadBundle,
+    LexicalHead,
+    mix_proba,
+)
 from supportdesk.ml.segments import segment_items
+from supportdesk.ml.verifier import SPLIT_CLASSES
 
 FOLDS = 5
 #: Weight of the TF-IDF head's category probabilities in the shipped mix
@@ -68,6 +77,10 @@ REQUESTS_L2 = 1e-4
 #: on the A-ZX training split (2026-11-30, eighth session) among 3e-3, 1e-2 and 3e-2, by the
 #: lines its brake on the markers' cuts wins and loses through the whole triage (docs/model.md).
 BOUNDARY_L2 = 1e-2
+#: L2 strength of the split check (`fit_split_check`, standardised features). Chosen out of
+#: fold on the A-ZZH training split (2026-11-30, tenth session) among 1e-3, 1e-2 and 1e-1 by
+#: the lines its verdicts win and lose (docs/model.md).
+SPLIT_CHECK_L2 = 1e-3
 TARGET_ACCURACY = 0.97
 #: The threshold needs at least this many accepted validation predictions to count.
 MIN_ACCEPTED = 10
@@ -393,6 +406,73 @@ def fit_boundary(
     return train_softmax(np.vstack(rows), labels, BOUNDARY_CLASSES, config)
 
 
+def fit_split_check(
+    x_items: Features,
+    items: Sequence[LabeledTicket],
+    lines: Sequence[LabeledTicket],
+    l2: dict[str, float],
+    threshold: float,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    policy: Policy | None = None,
+) -> SoftmaxHead | None:
+    """The split check (`verifier.py`) on the training `lines`, None when the cascade proposes
+    no split of both kinds (one that holds, one that does not). Per fold, every head the triage
+    reads (embedding and lexical category and severity heads at the L2 strengths `l2` chose on
+    the whole training part, the request-count head, the boundary head) is fitted on the other
+    folds' `items` (embedded as `x_items`) and `lines`; the triage core then proposes each
+    held-out line's split (`engine.proposed_split`, before any check), and the split's features
+    are read by those same heads. A split is labelled "several" when its line holds several
+    requests."""
+    policy = policy or load_policy()
+    item_fold = np.array([fold_of(it.id, FOLDS) for it in items])
+    line_fold = np.array([fold_of(it.id, FOLDS) for it in lines])
+    rows: list[npt.NDArray[np.float64]] = []
+    labels: list[str] = []
+    for fold in range(FOLDS):
+        held = [it for it, f in zip(lines, line_fold, strict=True) if f == fold]
+        fit = np.flatnonzero(item_fold != fold)
+        if not held or not len(fit):
+            continue
+        fit_items = [items[int(i)] for i in fit]
+        cats = [it.category for it in fit_items]
+        sevs = [str(it.severity) for it in fit_items]
+        x = x_items[fit]
+        category = train_softmax(x, cats, CATEGORIES, TrainConfig(l2=l2["category"]))
+        severity = train_softmax(
+            x, sevs, SEVERITIES, TrainConfig(l2=l2["severity"], balanced=False)
+        )
+        texts = [it.text for it in fit_items]
+        tfidf = HashedTfidf().fit(texts)
+        xt = tfidf.transform(texts)
+        gram = _gram(xt)
+        sparse = TrainConfig(l2=l2["baseline_category"], standardize=False)
+        lex_cat = train_softmax(xt, cats, CATEGORIES, sparse, gram=gram)
+        sparse = TrainConfig(l2=l2["baseline_severity"], standardize=False, balanced=False)
+        lex_sev = train_softmax(xt, sevs, SEVERITIES, sparse, gram=gram)
+        assert tfidf.idf is not None
+        lexical = LexicalHead(tfidf.idf, lex_cat, LEXICAL_WEIGHT, lex_sev, LEXICAL_SEVERITY_WEIGHT)
+        fit_lines = [it for it, f in zip(lines, line_fold, strict=True) if f != fold]
+        lexical = fit_requests(lexical, fit_lines)
+        boundary_head = fit_boundary(lexical, l2["baseline_category"], fit_items, fit_lines, policy)
+        heads = HeadBundle(category, severity, threshold, "", embedder.id, lexical, boundary_head)
+        model = EmbeddingTextModel(embedder, heads, cache=cache)
+        for it in held:
+            proposed = engine.proposed_split(TicketIn.model_validate(it.ticket), policy, model)
+            if proposed is None:
+                continue
+            whole, parts, how = proposed
+            sentences = split.boundary_sentences(whole, policy)
+            row = model.split_features(whole, sentences, parts, how)
+            if row is not None:
+                rows.append(row)
+                labels.append(SPLIT_CLASSES[1] if len(it.requests) > 1 else SPLIT_CLASSES[0])
+    if len(set(labels)) < 2:
+        return None
+    config = TrainConfig(l2=SPLIT_CHECK_L2, standardize=True, balanced=False)
+    return train_softmax(np.vstack(rows), labels, SPLIT_CLASSES, config)
+
+
 def _line_sentences(item: LabeledTicket, policy: Policy) -> list[str]:
     """The sentences of a corpus line as the triage core hands them to a boundary model (its
     text prepared, secrets redacted); none for a line the core would refuse."""
@@ -481,8 +561,22 @@ def train(
     )
     threshold = stable(tune_threshold(oof_conf.tolist(), oof_ok.tolist()))
     accepted = oof_conf >= threshold
+    l2 = {
+        "category": l2_cat,
+        "severity": l2_sev,
+        "baseline_category": l2_lex_cat,
+        "baseline_severity": l2_lex_sev,
+    }
+    split_check = fit_split_check(x_train, train_items, train_lines, l2, threshold, embedder, cache)
     bundle = HeadBundle(
-        cat_head, sev_head, threshold, corpus.sha256, embedder.id, lexical, boundary_head
+        cat_head,
+        sev_head,
+        threshold,
+        corpus.sha256,
+        embedder.id,
+        lexical,
+        boundary_head,
+        split_check,
     )
 
     report = TrainReport(
@@ -495,12 +589,7 @@ def train(
         train=len(train_items),
         segments=len(train_items) - len(select(single, "train")),
         test=len(test_items),
-        l2={
-            "category": l2_cat,
-            "severity": l2_sev,
-            "baseline_category": l2_lex_cat,
-            "baseline_severity": l2_lex_sev,
-        },
+        l2=dict(l2),
         threshold=threshold,
         validation_coverage=float(accepted.mean()) if len(accepted) else float("nan"),
         validation_accuracy=float(oof_ok[accepted].mean()) if accepted.any() else float("nan"),

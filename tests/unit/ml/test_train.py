@@ -9,7 +9,7 @@ import pytest
 
 from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.cache import EmbeddingCache
-from supportdesk.ml.corpus import is_test, load_corpus, select
+from supportdesk.ml.corpus import is_test, load_corpus, select, single_request
 from supportdesk.ml.embedder import MiniLMEmbedder
 from supportdesk.ml.model import REQUEST_COUNTS, EmbeddingTextModel, HeadBundle
 from supportdesk.ml.train import (
@@ -17,6 +17,7 @@ from supportdesk.ml.train import (
     LEXICAL_WEIGHT,
     stable,
     train,
+    training_items,
     tune_threshold,
 )
 from tests.unit.ml.conftest import FIXTURE_CORPUS
@@ -112,7 +113,12 @@ def test_tune_threshold_checks_lengths() -> None:
 def test_training_fills_and_reuses_the_given_cache(embedder: MiniLMEmbedder) -> None:
     cache = EmbeddingCache(embedder.id, embedder.dim)  # empty, hence falsy: must still be used
     train(FIXTURE_CORPUS, None, embedder=embedder, cache=cache, baseline=False)
-    assert len(cache) == 36  # 34 single-request lines and the two parts of the two-request one
+    # 34 single-request lines and the two parts of the two-request one, then what the split
+    # check's out-of-fold triage read (pieces and whole texts of the training lines)
+    corpus = load_corpus(FIXTURE_CORPUS)
+    texts = [it.text for it in training_items(corpus.items)]
+    texts += [it.text for it in select(single_request(corpus.items), "test")]
+    assert len(set(texts)) == 36 and all(t in cache for t in texts)
     before = embedder.texts_embedded
     train(FIXTURE_CORPUS, None, embedder=embedder, cache=cache, baseline=False)
     assert embedder.texts_embedded == before

@@ -849,6 +849,11 @@ class Splitting(_Strict):
     #: The same brake, and a cut of its own, from a model that reads where a second request
     #: begins; None: neither.
     boundary: Boundary | None = None
+    #: The last word on any cut (the markers', the model cut's, the ask cut's, the boundary
+    #: cut's): when a model that checks splits (`SplitCheckModel`) gives the proposed requests a
+    #: probability of really being several below this, the message stays one request. None:
+    #: every cut stands; models that cannot check splits never merge.
+    split_check_below: float | None = Field(default=None, ge=0, le=1)
     model_cut: ModelCut | None = None
     ask_cut: AskCut | None = None
     #: A message that opens like a call note (one of these in its first lines) is one call

@@ -26,6 +26,7 @@ from supportdesk.core.triage.ports import (
     QuickTextModel,
     RequestCountModel,
     RulesOnlyModel,
+    SplitCheckModel,
     TextModel,
     TextSignals,
 )
@@ -124,7 +125,8 @@ def whole_needed(
     if len(prepared.pieces) <= 1 or prepared.whole in scored:
         return False
     parts = _parts(prepared, policy, scored, prepared.rules(policy))
-    return len(parts) <= 1 or _reads_as_one(prepared, policy, model) is not None
+    texts = [p.text for p in parts]
+    return len(parts) <= 1 or _reads_as_one(prepared, texts, policy, model) is not None
 
 
 def decide(
@@ -352,6 +354,9 @@ class _Found:
     kept_whole: str | None = None
     #: Where the boundary model read a second request begin (`_boundary_cut`): its text.
     new_request: str | None = None
+    #: How several requests were found, as `SplitCheckModel` is told: "markers", "model",
+    #: "ask" or "boundary"; None for one request.
+    how: str | None = None
 
 
 def _requests(
@@ -360,14 +365,19 @@ def _requests(
     scored: dict[str, TextSignals],
     model: TextModel,
     rules: _RuleMemo,
+    *,
+    check: bool = True,
 ) -> _Found:
     """The requests of a ticket and how they were found; adds the whole text's signals (and
-    those of a boundary cut's sides) to `scored` when it asks for them."""
+    those of a boundary cut's sides) to `scored` when it asks for them. Without `check`, a cut
+    stands without the split check (`proposed_split`)."""
     hint = prepared.ticket.category
     whole = prepared.whole
     if len(prepared.pieces) > 1:
         parts = _parts(prepared, policy, scored, rules)
-        one = _reads_as_one(prepared, policy, model) if len(parts) > 1 else None
+        one = None
+        if len(parts) > 1:
+            one = _reads_as_one(prepared, [p.text for p in parts], policy, model, check=check)
         if one is not None:
             if whole not in scored:
                 (scored[whole],) = model.predict([whole])
@@ -381,26 +391,74 @@ def _requests(
                     # the merged text reads differently from its pieces: keep the pieces' owner
                     c = _best_for_queue(p.text, p.key, policy, scored, rules)
                 out.append((p.text, c))
-            return _Found(out)
+            return _Found(out, how="markers")
     if whole not in scored:
         (scored[whole],) = model.predict([whole])
     c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
     cut = _torn_cut(prepared, policy, scored[whole], model, rules) or _ask_cut(
         whole, c, policy, rules
     )
+    how = "model" if cut and any(x.decided_by == "model-cut" for _, x in cut) else "ask"
+    new_request = None
+    if not cut:
+        cut, how = _boundary_cut(whole, policy, scored, model, rules), "boundary"
+        new_request = cut[-1][0] if cut else None
     if cut:
-        return _Found(cut)
-    cut = _boundary_cut(whole, policy, scored, model, rules)
-    if cut:
-        return _Found(cut, new_request=cut[-1][0])
+        doubt = _split_doubted(whole, [t for t, _ in cut], how, policy, model) if check else None
+        if doubt is None:
+            return _Found(cut, new_request=new_request, how=how)
+        return _Found([(whole, c)], kept_whole=doubt)
     return _Found([(whole, c)])
 
 
-def _reads_as_one(prepared: Prepared, policy: Policy, model: TextModel) -> str | None:
-    """Why a message the markers cut for different teams stays one request, or None when it
-    does not: the model's probability that it holds several requests is below the policy's
-    `splitting.one_request_below`, or no sentence of it reaches `splitting.boundary`'s
-    probability of starting a new request. None too when the policy or the model has no say."""
+def proposed_split(
+    ticket: TicketIn, policy: Policy, model: TextModel
+) -> tuple[str, list[str], str] | None:
+    """(the whole text, the texts of the requests a cut proposes, how the cut was found) for a
+    ticket the cascade cuts in several before the split check has its say
+    (`Splitting.split_check_below`); None when it finds one request. What the split check is
+    trained on (`ml/train.py`)."""
+    prepared = prepare(ticket, policy)
+    texts = texts_to_score(prepared)
+    scored = dict(zip(texts, model.predict(texts), strict=True))
+    found = _requests(prepared, policy, scored, model, prepared.rules(policy), check=False)
+    if found.how is None:
+        return None
+    return prepared.whole, [text for text, _ in found.parts], found.how
+
+
+def _split_doubted(
+    whole: str, parts: list[str], how: str, policy: Policy, model: TextModel
+) -> str | None:
+    """Why the split check keeps a proposed split whole, or None when the split stands: the
+    model's probability that the message really holds several requests is below the policy's
+    `splitting.split_check_below`. None too when the policy or the model has no say."""
+    below = policy.splitting.split_check_below
+    if below is None or not callable(getattr(model, "split_holds", None)):
+        return None
+    sentences = split.boundary_sentences(whole, policy)
+    holds = cast(SplitCheckModel, model).split_holds(whole, sentences, parts, how)
+    if holds is None or holds >= below:
+        return None
+    return (
+        f"the text model's split check reads it as one request (probability of several "
+        f"{holds:.2f}, below {below:.2f})"
+    )
+
+
+def _reads_as_one(
+    prepared: Prepared,
+    parts: list[str],
+    policy: Policy,
+    model: TextModel,
+    *,
+    check: bool = True,
+) -> str | None:
+    """Why a message the markers cut for different teams (into `parts`) stays one request,
+    or None when it does not: the model's probability that it holds several requests is below
+    the policy's `splitting.one_request_below`, no sentence of it reaches `splitting.boundary`'s
+    probability of starting a new request, or (with `check`) the split check doubts the cut
+    (`_split_doubted`). None too when the policy or the model has no say."""
     below = policy.splitting.one_request_below
     if below is not None and callable(getattr(model, "several_requests", None)):
         (several,) = cast(RequestCountModel, model).several_requests([prepared.whole])
@@ -417,7 +475,7 @@ def _reads_as_one(prepared: Prepared, policy: Policy, model: TextModel) -> str |
                 f"the text model reads no sentence of it as where a second request begins "
                 f"(at most {max(found):.2f}, below {cfg.one_request_below:.2f})"
             )
-    return None
+    return _split_doubted(prepared.whole, parts, "markers", policy, model) if check else None
 
 
 def _ask_cut(

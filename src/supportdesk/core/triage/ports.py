@@ -66,6 +66,18 @@ class BoundaryModel(TextModel, Protocol):
     def request_boundaries(self, sentences: Sequence[str]) -> list[float] | None: ...
 
 
+class SplitCheckModel(TextModel, Protocol):
+    """A model that checks a proposed split: given the whole message, its sentences (as the
+    policy cuts them for `BoundaryModel`), the texts of the proposed requests and how they were
+    found (`markers`, `model`, `ask` or `boundary`), the probability that the message really
+    holds several requests (None: no opinion). The core consults it after every cut
+    (`Splitting.split_check_below`)."""
+
+    def split_holds(
+        self, whole: str, sentences: Sequence[str], parts: Sequence[str], how: str
+    ) -> float | None: ...
+
+
 class KnowingTextModel(TextModel, Protocol):
     """A model that can tell whether `predict` would run its costly part for these texts (for
     the shipped model: whether every sentence embedding is cached). A forked batch worker
