@@ -395,11 +395,9 @@ def _requests(
     if whole not in scored:
         (scored[whole],) = model.predict([whole])
     c = classify.classify(whole, policy, scored[whole], hint=hint, rules=rules[whole])
-    cut = _torn_cut(prepared, policy, scored[whole], model, rules) or _ask_cut(
-        whole, c, policy, rules
-    )
-    how = "model" if cut and any(x.decided_by == "model-cut" for _, x in cut) else "ask"
-    new_request = None
+    cut, how, new_request = _torn_cut(prepared, policy, scored[whole], model, rules), "model", None
+    if not cut:
+        cut, how = _ask_cut(whole, c, policy, rules), "ask"
     if not cut:
         cut, how = _boundary_cut(whole, policy, scored, model, rules), "boundary"
         new_request = cut[-1][0] if cut else None
