@@ -55,6 +55,9 @@ BOUNDARY_CACHE_ENTRIES = 20_000
 #: have at most 12; 1,000 short sentences would take seconds, a 50,000-character message of
 #: 10,000 could take hours).
 BOUNDARY_MAX_SENTENCES = 40
+#: Split checks remembered (`split_holds`): the core asks about a markers' cut twice per
+#: decision (a batch asks whether it needs the whole text first), and a replay asks again.
+SPLIT_CACHE_ENTRIES = 20_000
 
 
 def default_head_path() -> Path:
@@ -289,6 +292,7 @@ class EmbeddingTextModel:
         )
         self._lexical_known: OrderedDict[str, np.ndarray] = OrderedDict()
         self._boundaries_known: OrderedDict[tuple[str, ...], list[float]] = OrderedDict()
+        self._splits_known: OrderedDict[tuple[object, ...], float] = OrderedDict()
         self.confidence_threshold = heads.confidence_threshold
         mixed = "+tfidf" if heads.lexical is not None else ""
         self.name = f"{embedder.id}+softmax{mixed}@{heads.corpus_sha256[:12]}"
@@ -365,10 +369,18 @@ class EmbeddingTextModel:
         `parts` proposes (`verifier.py`; lexical, no embedding); None when the head file has no
         split check or there are fewer than two parts."""
         head = self.heads.split_check
-        x = self.split_features(whole, sentences, parts, how) if head is not None else None
-        if head is None or x is None:
+        if head is None:
             return None
-        return float(head.predict_proba(x[None, :])[0, 1])
+        key = (how, whole, tuple(sentences), tuple(parts))
+        known = self._splits_known.get(key)
+        if known is None:
+            x = self.split_features(whole, sentences, parts, how)
+            if x is None:
+                return None
+            known = self._splits_known[key] = float(head.predict_proba(x[None, :])[0, 1])
+            while len(self._splits_known) > SPLIT_CACHE_ENTRIES:
+                self._splits_known.popitem(last=False)
+        return known
 
     def split_features(
         self, whole: str, sentences: Sequence[str], parts: Sequence[str], how: str

@@ -97,6 +97,12 @@ def test_the_split_check_is_trained_saved_and_read_without_embedding(
     assert x is not None
     assert holds == pytest.approx(float(loaded.split_check.predict_proba(x[None, :])[0, 1]))
     assert model.split_holds(WHOLE, sentences, PARTS_OF_WHOLE[:1], "markers") is None
+    # asked again (the core asks twice per decision, a replay once more), it answers from memory
+    model._lexical_known.clear()
+    assert model.split_holds(WHOLE, sentences, PARTS_OF_WHOLE, "markers") == holds
+    assert len(model._lexical_known) == 0
+    # another mechanism is another question
+    assert model.split_holds(WHOLE, sentences, PARTS_OF_WHOLE, "ask") != holds
 
 
 def test_a_head_file_without_a_split_check_has_no_opinion(

@@ -426,7 +426,12 @@ def proposed_split(
 
 
 def _split_doubted(
-    whole: str, parts: list[str], how: str, policy: Policy, model: TextModel
+    whole: str,
+    parts: list[str],
+    how: str,
+    policy: Policy,
+    model: TextModel,
+    sentences: list[str] | None = None,
 ) -> str | None:
     """Why the split check keeps a proposed split whole, or None when the split stands: the
     model's probability that the message really holds several requests is below the policy's
@@ -434,7 +439,8 @@ def _split_doubted(
     below = policy.splitting.split_check_below
     if below is None or not callable(getattr(model, "split_holds", None)):
         return None
-    sentences = split.boundary_sentences(whole, policy)
+    if sentences is None:
+        sentences = split.boundary_sentences(whole, policy)
     holds = cast(SplitCheckModel, model).split_holds(whole, sentences, parts, how)
     if holds is None or holds >= below:
         return None
@@ -466,14 +472,17 @@ def _reads_as_one(
                 f"several {several:.2f}, below {below:.2f})"
             )
     cfg = policy.splitting.boundary
+    sentences = split.boundary_sentences(prepared.whole, policy)
     if cfg is not None:
-        found = _boundaries(split.boundary_sentences(prepared.whole, policy), model)
+        found = _boundaries(sentences, model)
         if found and max(found) < cfg.one_request_below:
             return (
                 f"the text model reads no sentence of it as where a second request begins "
                 f"(at most {max(found):.2f}, below {cfg.one_request_below:.2f})"
             )
-    return _split_doubted(prepared.whole, parts, "markers", policy, model) if check else None
+    if not check:
+        return None
+    return _split_doubted(prepared.whole, parts, "markers", policy, model, sentences)
 
 
 def _ask_cut(
