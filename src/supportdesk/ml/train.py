@@ -300,21 +300,48 @@ def _fit_pair(
     cats = [it.category for it in train]
     sevs = [str(it.severity) for it in train]
 
-    # Categories: balanced class weights, so the rare ones (enablement) are not drowned out; the
-    # threshold is tuned on these very probabilities. Severity: unweighted, so its probabilities
-    # stay calibrated to the real mix (mostly 3) - the triage core acts on a severity guess only
-    # above a fixed probability, and inflated 1/2 probabilities would raise false alarms.
     def cat_cfg(l2: float) -> TrainConfig:
-        return TrainConfig(l2=l2, standardize=standardize, balanced=True)
+        return _category_config(l2, standardize)
 
     def sev_cfg(l2: float) -> TrainConfig:
-        return TrainConfig(l2=l2, standardize=standardize, balanced=False)
+        return _severity_config(l2, standardize)
 
     l2_cat, oof = _cv_choose(x_train, cats, CATEGORIES, folds, grid, cat_cfg, gram)
     l2_sev, _ = _cv_choose(x_train, sevs, SEVERITIES, folds, grid, sev_cfg, gram)
-    cat_head = train_softmax(x_train, cats, CATEGORIES, cat_cfg(l2_cat), gram=gram)
-    sev_head = train_softmax(x_train, sevs, SEVERITIES, sev_cfg(l2_sev), gram=gram)
+    cat_head, sev_head = _fit_at(x_train, train, l2_cat, l2_sev, standardize, gram)
     return cat_head, sev_head, l2_cat, l2_sev, oof
+
+
+# Categories: balanced class weights, so the rare ones (enablement) are not drowned out; the
+# threshold is tuned on these very probabilities. Severity: unweighted, so its probabilities
+# stay calibrated to the real mix (mostly 3) - the triage core acts on a severity guess only
+# above a fixed probability, and inflated 1/2 probabilities would raise false alarms.
+def _category_config(l2: float, standardize: bool) -> TrainConfig:
+    return TrainConfig(l2=l2, standardize=standardize, balanced=True)
+
+
+def _severity_config(l2: float, standardize: bool) -> TrainConfig:
+    return TrainConfig(l2=l2, standardize=standardize, balanced=False)
+
+
+def _fit_at(
+    x: Features,
+    items: Sequence[LabeledTicket],
+    l2_category: float,
+    l2_severity: float,
+    standardize: bool,
+    gram: npt.NDArray[np.float64] | None = None,
+) -> tuple[SoftmaxHead, SoftmaxHead]:
+    """The category and severity heads on `x` at these L2 strengths (no model selection)."""
+    cats = [it.category for it in items]
+    sevs = [str(it.severity) for it in items]
+    category = train_softmax(
+        x, cats, CATEGORIES, _category_config(l2_category, standardize), gram=gram
+    )
+    severity = train_softmax(
+        x, sevs, SEVERITIES, _severity_config(l2_severity, standardize), gram=gram
+    )
+    return category, severity
 
 
 def fit_lexical(
@@ -435,21 +462,15 @@ def fit_split_check(
         if not held or not len(fit):
             continue
         fit_items = [items[int(i)] for i in fit]
-        cats = [it.category for it in fit_items]
-        sevs = [str(it.severity) for it in fit_items]
-        x = x_items[fit]
-        category = train_softmax(x, cats, CATEGORIES, TrainConfig(l2=l2["category"]))
-        severity = train_softmax(
-            x, sevs, SEVERITIES, TrainConfig(l2=l2["severity"], balanced=False)
+        category, severity = _fit_at(
+            x_items[fit], fit_items, l2["category"], l2["severity"], standardize=True
         )
         texts = [it.text for it in fit_items]
         tfidf = HashedTfidf().fit(texts)
         xt = tfidf.transform(texts)
-        gram = _gram(xt)
-        sparse = TrainConfig(l2=l2["baseline_category"], standardize=False)
-        lex_cat = train_softmax(xt, cats, CATEGORIES, sparse, gram=gram)
-        sparse = TrainConfig(l2=l2["baseline_severity"], standardize=False, balanced=False)
-        lex_sev = train_softmax(xt, sevs, SEVERITIES, sparse, gram=gram)
+        lex_cat, lex_sev = _fit_at(
+            xt, fit_items, l2["baseline_category"], l2["baseline_severity"], False, _gram(xt)
+        )
         assert tfidf.idf is not None
         lexical = LexicalHead(tfidf.idf, lex_cat, LEXICAL_WEIGHT, lex_sev, LEXICAL_SEVERITY_WEIGHT)
         fit_lines = [it for it, f in zip(lines, line_fold, strict=True) if f != fold]
