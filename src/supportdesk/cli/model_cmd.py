@@ -46,7 +46,7 @@ def train_cmd(
     """Train the heads; print the held-out comparison with the baseline.
 
     The heads: category and severity on the embedding and on TF-IDF, the request count, the
-    request boundary and the split check (the last two read triage out of fold: about 10
+    request boundary and the split check (the last two read triage out of fold: about 12
     minutes on a 2-core machine). Same corpus → byte-identical head file.
     """
     from supportdesk.ml.cache import CacheMismatchError, EmbeddingCache
