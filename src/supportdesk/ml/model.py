@@ -32,7 +32,7 @@ import numpy as np
 
 from supportdesk.core.triage.models import CATEGORIES
 from supportdesk.core.triage.ports import TextSignals
-from supportdesk.ml import boundary, verifier
+from supportdesk.ml import boundary, split_check
 from supportdesk.ml.baseline import HashedTfidf
 from supportdesk.ml.boundary import BOUNDARY_CLASSES
 from supportdesk.ml.cache import EmbeddingCache
@@ -147,7 +147,7 @@ class HeadBundle:
     #: it needs a lexical head with a request-count head. Head files before 2026-11-30, eighth
     #: session, have none.
     boundary: SoftmaxHead | None = None
-    #: Whether a proposed split holds (`verifier.py`); it reads the lexical heads' and the
+    #: Whether a proposed split holds (`split_check.py`); it reads the lexical heads' and the
     #: boundary head's answers. Head files before 2026-11-30, tenth session, have none.
     split_check: SoftmaxHead | None = None
 
@@ -240,8 +240,8 @@ class HeadBundle:
             raise ModelAssetError(f"{path}: the boundary head does not fit the lexical heads")
         if bundle.split_check is not None and (
             bundle.boundary is None
-            or bundle.split_check.classes != verifier.SPLIT_CLASSES
-            or bundle.split_check.dim != verifier.FEATURES
+            or bundle.split_check.classes != split_check.SPLIT_CLASSES
+            or bundle.split_check.dim != split_check.FEATURES
         ):
             raise ModelAssetError(f"{path}: the split check does not fit the other heads")
         return bundle
@@ -366,7 +366,7 @@ class EmbeddingTextModel:
         self, whole: str, sentences: Sequence[str], parts: Sequence[str], how: str
     ) -> float | None:
         """The split check's probability that `whole` really holds the several requests
-        `parts` proposes (`verifier.py`; lexical, no embedding); None when the head file has no
+        `parts` proposes (`split_check.py`; lexical, no embedding); None when the head file has no
         split check or there are fewer than two parts."""
         head = self.heads.split_check
         if head is None:
@@ -385,14 +385,15 @@ class EmbeddingTextModel:
     def split_features(
         self, whole: str, sentences: Sequence[str], parts: Sequence[str], how: str
     ) -> np.ndarray | None:
-        """The split check's feature row for a proposed split (`verifier.features`), from this
-        bundle's lexical and boundary heads; None without them or with fewer than two parts."""
+        """The split check's feature row for a proposed split (`split_check.features`), from this
+        bundle's lexical heads and its boundary head (no boundary head: a best boundary of 0);
+        None without a request-count head or with fewer than two parts."""
         lexical = self.heads.lexical
         if lexical is None or lexical.requests is None or len(parts) < 2:
             return None
         k = len(lexical.category.classes)
         rows = self._lexical([whole, *parts])
-        return verifier.features(
+        return split_check.features(
             how,
             float(rows[0, -1]),
             self.request_boundaries(sentences),

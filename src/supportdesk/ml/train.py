@@ -54,7 +54,7 @@ from supportdesk.ml.model import (
     mix_proba,
 )
 from supportdesk.ml.segments import segment_items
-from supportdesk.ml.verifier import SPLIT_CLASSES
+from supportdesk.ml.split_check import SPLIT_CLASSES
 
 FOLDS = 5
 #: Weight of the TF-IDF head's category probabilities in the shipped mix
@@ -443,7 +443,7 @@ def fit_split_check(
     cache: EmbeddingCache,
     policy: Policy | None = None,
 ) -> SoftmaxHead | None:
-    """The split check (`verifier.py`) on the training `lines`, None when the cascade proposes
+    """The split check (`split_check.py`) on the training `lines`, None when the cascade proposes
     no split of both kinds (one that holds, one that does not). Per fold, every head the triage
     reads (embedding and lexical category and severity heads at the L2 strengths `l2` chose on
     the whole training part, the request-count head, the boundary head) is fitted on the other

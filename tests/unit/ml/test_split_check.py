@@ -1,4 +1,4 @@
-"""The split check head (`ml/verifier.py`): its features, its training on the splits the
+"""The split check head (`ml/split_check.py`): its features, its training on the splits the
 triage proposes out of fold, and its place in the head file."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from supportdesk.core.policy import load_policy
 from supportdesk.core.triage import split
-from supportdesk.ml import verifier
+from supportdesk.ml import split_check
 from supportdesk.ml.embedder import MiniLMEmbedder, ModelAssetError
 from supportdesk.ml.head import SoftmaxHead
 from supportdesk.ml.model import EmbeddingTextModel, HeadBundle
@@ -35,19 +35,19 @@ PARTS_OF_WHOLE = [
 def _row(how: str = "markers", boundaries: list[float] | None = None) -> np.ndarray:
     whole = np.array([0.5, 0.3, 0.2])
     parts = np.array([[0.9, 0.05, 0.05], [0.05, 0.9, 0.05]])
-    return verifier.features(how, 0.8, boundaries, 3, whole, parts, [12, 9], 21)
+    return split_check.features(how, 0.8, boundaries, 3, whole, parts, [12, 9], 21)
 
 
 def test_features_have_the_documented_width_and_name_the_mechanism() -> None:
-    for how in verifier.MECHANISMS:
+    for how in split_check.MECHANISMS:
         row = _row(how)
-        assert row.shape == (verifier.FEATURES,)
-        assert row[: len(verifier.MECHANISMS)].tolist() == [
-            float(m == how) for m in verifier.MECHANISMS
+        assert row.shape == (split_check.FEATURES,)
+        assert row[: len(split_check.MECHANISMS)].tolist() == [
+            float(m == how) for m in split_check.MECHANISMS
         ]
-    assert not _row("something new")[: len(verifier.MECHANISMS)].any()
+    assert not _row("something new")[: len(split_check.MECHANISMS)].any()
     # parts surer of their own category than the whole read further apart than parts like it
-    alike = verifier.features(
+    alike = split_check.features(
         "markers",
         0.8,
         None,
@@ -57,7 +57,7 @@ def test_features_have_the_documented_width_and_name_the_mechanism() -> None:
         [12, 9],
         21,
     )
-    m = len(verifier.MECHANISMS)
+    m = len(split_check.MECHANISMS)
     assert _row()[m + 5] > alike[m + 5] and _row()[m + 6] > alike[m + 6]
     # the best boundary counts; no boundary reads as 0
     assert _row(boundaries=[0.1, 0.7])[m + 2] == pytest.approx(0.7)
@@ -66,9 +66,9 @@ def test_features_have_the_documented_width_and_name_the_mechanism() -> None:
 
 def test_features_refuse_fewer_than_two_parts_or_missing_word_counts() -> None:
     with pytest.raises(ValueError, match="at least two parts"):
-        verifier.features("markers", 0.5, None, 1, np.ones(3) / 3, np.ones((1, 3)) / 3, [4], 4)
+        split_check.features("markers", 0.5, None, 1, np.ones(3) / 3, np.ones((1, 3)) / 3, [4], 4)
     with pytest.raises(ValueError, match="at least two parts"):
-        verifier.features("markers", 0.5, None, 1, np.ones(3) / 3, np.ones((2, 3)) / 3, [4], 8)
+        split_check.features("markers", 0.5, None, 1, np.ones(3) / 3, np.ones((2, 3)) / 3, [4], 8)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_the_split_check_is_trained_saved_and_read_without_embedding(
 ) -> None:
     loaded = HeadBundle.load(trained)
     assert loaded.split_check is not None
-    assert loaded.split_check.classes == verifier.SPLIT_CLASSES
+    assert loaded.split_check.classes == split_check.SPLIT_CLASSES
     model = EmbeddingTextModel(embedder, loaded)
     sentences = split.boundary_sentences(WHOLE, load_policy())
     before = embedder.texts_embedded

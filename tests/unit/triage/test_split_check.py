@@ -109,7 +109,9 @@ def test_a_batch_asks_for_the_whole_text_of_a_doubted_cut_up_front() -> None:
 
 
 def test_the_proposed_split_is_what_the_cascade_cuts_before_any_check() -> None:
-    whole, parts, how = proposed_split(ticket(MIXED), POLICY, Checker(0.0)) or ("", [], "")
+    found = proposed_split(ticket(MIXED), POLICY, Checker(0.0))
+    assert found is not None
+    whole, parts, how = found
     assert how == "markers" and len(parts) == 2 and whole.endswith(parts[-1].split("\n")[-1])
     found = proposed_split(ticket(OUTAGE_AND_CREDIT), POLICY, Checker(0.0, "technical"))
     assert found is not None and found[2] == "ask"
